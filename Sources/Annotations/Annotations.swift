@@ -1,0 +1,2 @@
+// Annotations: see Sources/Modules.md.
+import IndexModel

@@ -1,0 +1,2 @@
+// CallGraph: see Sources/Modules.md.
+import IndexModel

@@ -1,0 +1,2 @@
+// ClangIndexer: see Sources/Modules.md.
+import IndexModel

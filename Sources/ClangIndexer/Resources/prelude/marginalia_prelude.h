@@ -1,0 +1,1 @@
+// CUDA / torch prelude for parsing vLLM without CUDA or torch; see ClangIndexer.

@@ -1,0 +1,2 @@
+// IndexDatabase: see Sources/Modules.md.
+import IndexModel

@@ -1,0 +1,2 @@
+// MarginaliaKit: see Sources/Modules.md.
+import IndexModel

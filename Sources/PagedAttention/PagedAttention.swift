@@ -1,0 +1,2 @@
+// PagedAttention: see Sources/Modules.md.
+

@@ -1,0 +1,2 @@
+// PythonIndexer: see Sources/Modules.md.
+import IndexModel

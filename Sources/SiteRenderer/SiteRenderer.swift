@@ -1,0 +1,2 @@
+// SiteRenderer: see Sources/Modules.md.
+import IndexModel

@@ -1,0 +1,1 @@
+print("marginalia-bench: no benchmarks yet")
