@@ -357,11 +357,11 @@ public final class IndexStore: @unchecked Sendable {
 
     /// Symbols matching an SQL condition, deduplicated (a header's symbol is reported by every
     /// translation unit that includes it) and in a stable order.
-    func symbols(where condition: String, arguments: StatementArguments = []) throws -> [Symbol] {
+    func symbols(where condition: String, arguments: StatementArguments = [], limit: Int? = nil) throws -> [Symbol] {
         try dbQueue.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT DISTINCT \(Self.symbolColumns) FROM symbols WHERE \(condition)
-                ORDER BY qualified_name, file, line, col, signature, kind
+                ORDER BY qualified_name, file, line, col, signature, kind \(limit.map { "LIMIT \($0)" } ?? "")
                 """, arguments: arguments).map(Self.symbol)
         }
     }
@@ -386,8 +386,8 @@ public final class IndexStore: @unchecked Sendable {
     public func symbols(nameContaining fragment: String, limit: Int = 5000) throws -> [Symbol] {
         let escaped = fragment.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-        return try symbols(where: "(name LIKE ? ESCAPE '\\' OR qualified_name LIKE ? ESCAPE '\\') LIMIT \(limit)",
-                           arguments: ["%\(escaped)%", "%\(escaped)%"])
+        return try symbols(where: "(name LIKE ? ESCAPE '\\' OR qualified_name LIKE ? ESCAPE '\\')",
+                           arguments: ["%\(escaped)%", "%\(escaped)%"], limit: limit)
     }
 
     /// All names, for near-miss suggestions.
@@ -547,5 +547,66 @@ public final class IndexStore: @unchecked Sendable {
             SELECT COUNT(*) FROM (SELECT DISTINCT unit FROM diagnostics WHERE severity IN ('error','fatal')
             UNION SELECT path FROM units WHERE failed = 1)
             """) ?? 0
+    }
+}
+
+extension IndexStore {
+    /// Calls `body` with the stored rows of each unit not in `excluded`, in path order: what the
+    /// call graph needs from the units a run did not rebuild.
+    public func forEachUnitRow(excluding excluded: Set<RepoPath>, _ body: (FileIndex) throws -> Void) throws {
+        try dbQueue.read { db in
+            var units: [String: FileIndex] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT * FROM units") {
+                let p = RepoPath(r["path"] as String)
+                guard !excluded.contains(p) else { continue }
+                units[p.rawValue] = FileIndex(path: p, language: Language(rawValue: r["language"]) ?? .cpp,
+                                              includes: Self.strings(r["includes"]).map(RepoPath.init(rawValue:)),
+                                              exports: Self.strings(r["exports"]), failed: r["failed"])
+            }
+            let cursor = try Row.fetchCursor(db, sql: "SELECT unit, \(Self.symbolColumns) FROM symbols ORDER BY id")
+            while let r = try cursor.next() {
+                let u: String = r["unit"]
+                if units[u] != nil { units[u]!.symbols.append(Self.symbol(r)) }
+            }
+            let calls = try Row.fetchCursor(db, sql: "SELECT * FROM calls ORDER BY id")
+            while let r = try calls.next() {
+                let u: String = r["unit"]
+                guard units[u] != nil else { continue }
+                units[u]!.calls.append(CallSite(
+                    caller: r["caller"], callee: r["callee"], kind: CallKind(rawValue: r["kind"]) ?? .call,
+                    file: RepoPath(r["file"] as String),
+                    range: SourceRange(line: r["line"], column: r["col"], endLine: r["end_line"], endColumn: r["end_col"]),
+                    targetUSR: r["target_usr"], targetName: r["target_name"], launchConfig: r["launch_config"],
+                    viaMacro: r["via_macro"], argumentCount: r["argc"]))
+            }
+            let imps = try Row.fetchCursor(db, sql: "SELECT * FROM imports")
+            while let r = try imps.next() {
+                let u: String = r["unit"]
+                guard units[u] != nil else { continue }
+                units[u]!.imports.append(Import(
+                    scope: r["scope"], module: r["module"], level: r["level"], name: r["name"], alias: r["alias"],
+                    file: RepoPath(r["file"] as String), line: r["line"], conditional: r["conditional"]))
+            }
+            let tfs = try Row.fetchCursor(db, sql: "SELECT * FROM type_facts")
+            while let r = try tfs.next() {
+                let u: String = r["unit"]
+                guard units[u] != nil else { continue }
+                units[u]!.typeFacts.append(TypeFact(
+                    scope: r["scope"], target: r["target"], expression: r["expression"],
+                    origin: TypeFact.Origin(rawValue: r["origin"]) ?? .annotation,
+                    file: RepoPath(r["file"] as String), line: r["line"]))
+            }
+            let regs = try Row.fetchCursor(db, sql: "SELECT * FROM registrations")
+            while let r = try regs.next() {
+                let u: String = r["unit"]
+                guard units[u] != nil else { continue }
+                units[u]!.registrations.append(Registration(
+                    kind: Registration.Kind(rawValue: r["kind"]) ?? .impl, namespaceExpression: r["ns_expr"],
+                    namespace: r["ns"], opName: r["op"], schema: r["schema"], dispatchKey: r["dispatch_key"],
+                    target: r["target"], targetUSR: r["target_usr"], condition: r["condition"],
+                    file: RepoPath(r["file"] as String), line: r["line"], scope: r["scope"]))
+            }
+            for key in units.keys.sorted() { try body(units[key]!) }
+        }
     }
 }
