@@ -61,6 +61,6 @@ let package = Package(
         // .testTarget(name: "AnnotationsTests", dependencies: ["Annotations", "MarginaliaKit"], swiftSettings: v5),
         // .testTarget(name: "SiteRendererTests", dependencies: ["SiteRenderer", "MarginaliaKit"], swiftSettings: v5),
         // .testTarget(name: "PagedAttentionTests", dependencies: ["PagedAttention"], swiftSettings: v5),
-        // .testTarget(name: "IntegrationTests", dependencies: ["MarginaliaKit"], swiftSettings: v5),
+        .testTarget(name: "IntegrationTests", dependencies: ["MarginaliaKit"], swiftSettings: v5),
     ]
 )
