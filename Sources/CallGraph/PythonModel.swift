@@ -19,6 +19,8 @@ enum PyValue: Hashable {
     case externalInstance(String)
     /// `super()` inside a method of the class.
     case superProxy(String)
+    /// A tuple whose element types are annotations (`Tuple[int, nn.ModuleList]`) read in `scope`.
+    case tuple(elements: [String], scope: String)
 }
 
 /// A value with how sure we are of it and why.
@@ -41,7 +43,8 @@ struct Evaluation {
 enum Segment: Hashable {
     case name(String)
     case call
-    case index
+    /// `[...]`, with the text between the brackets.
+    case index(String)
 }
 
 /// Parses a callee expression as written (`self.scheduler[ve].schedule`, `super().__init__`,
@@ -88,8 +91,9 @@ func parseSegments(_ text: String) -> [Segment]? {
             guard skipGroup(open: 40, close: 41) else { return nil }
             segments.append(.call)
         case 91:
+            let start = i + 1
             guard skipGroup(open: 91, close: 93) else { return nil }
-            segments.append(.index)
+            segments.append(.index(String(decoding: chars[start..<(i - 1)], as: UTF8.self)))
         default: return nil
         }
     }
@@ -453,7 +457,9 @@ final class PythonWorld {
                     default: return nil
                     }
                 }
-            case "List", "list", "Dict", "dict", "Tuple", "tuple", "Set", "set", "Iterable", "Iterator", "Sequence",
+            case "Tuple", "tuple":
+                return [Typed(value: .tuple(elements: splitTopLevel(inner, separator: ","), scope: scope), confidence: .exact, note: "")]
+            case "List", "list", "Dict", "dict", "Set", "set", "Iterable", "Iterator", "Sequence",
                  "Callable", "Mapping", "Generator", "AsyncGenerator", "AsyncIterator", "Awaitable", "Coroutine",
                  "Literal", "DefaultDict", "OrderedDict", "Deque", "FrozenSet", "MutableMapping", "MutableSequence":
                 return []
@@ -461,7 +467,7 @@ final class PythonWorld {
                 t = head
             }
         }
-        guard let segs = parseSegments(t), !segs.contains(.call), !segs.contains(.index) else { return [] }
+        guard let segs = parseSegments(t), segs.allSatisfy({ if case .name = $0 { return true } else { return false } }) else { return [] }
         return evaluateSegments(segs, in: scope).values.compactMap {
             switch $0.value {
             case .classObject(let c, _): return Typed(value: .instance(c, dynamic: true), confidence: .exact, note: "")
@@ -664,7 +670,7 @@ final class PythonWorld {
         guard case .name(let first)? = segs.first else { return .fail(.dynamicCallee) }
         var current: [Typed]
         var rest = segs.dropFirst()
-        if first == "super", rest.first == .call, let cls = enclosingClass(of: scope) {
+        if first == "super", case .call? = rest.first, let cls = enclosingClass(of: scope) {
             current = [Typed(value: .superProxy(cls), confidence: .exact, note: "")]
             rest = rest.dropFirst()
         } else {
@@ -687,21 +693,26 @@ final class PythonWorld {
             case .call:
                 next = current.flatMap { callResult($0) }
                 if next.isEmpty { failure = .unknownReceiverType }
-            case .index:
+            case .index(let key):
                 for v in current {
-                    if case .externalInstance(let p) = v.value,
-                       p.hasSuffix("ModuleList") || p.hasSuffix("Sequential") || p.hasSuffix("ModuleDict")
-                    {
+                    switch v.value {
+                    case .externalInstance(let p) where p.hasSuffix("ModuleList") || p.hasSuffix("Sequential") || p.hasSuffix("ModuleDict"):
                         next.append(Typed(value: .externalInstance("torch.nn.Module"), confidence: v.confidence.weakened(by: .inferred),
                                           note: "element of \(p)"))
+                    case .tuple(let elements, let tupleScope):
+                        guard let k = Int(key.trimmingCharacters(in: .whitespaces)), k >= 0, k < elements.count else { continue }
+                        next += parseTypeExpression(elements[k], in: tupleScope).map {
+                            Typed(value: $0.value, confidence: v.confidence, note: v.note)
+                        }
+                    default: continue
                     }
                 }
                 if next.isEmpty { failure = .dynamicCallee }
             }
-            current = dedupe(next)
+            current = runTimeChoice(dedupe(next))
             if current.isEmpty { return .fail(failure ?? .unknownReceiverType) }
         }
-        return .ok(current)
+        return .ok(runTimeChoice(current))
     }
 
     /// `value.attr`.
@@ -717,6 +728,8 @@ final class PythonWorld {
             if p.isEmpty { return .fail(.unknownReceiverType) }
             return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note)])
         case .function:
+            return .fail(.attributeNotFound)
+        case .tuple:
             return .fail(.attributeNotFound)
         case .superProxy(let cls):
             guard let f = lookup(cls, attr, after: cls) else {
@@ -787,6 +800,27 @@ final class PythonWorld {
             return .fail(.attributeNotFound)
         }
         return .ok(out)
+    }
+
+    /// A value that may be one of several classes or instances (a selector function returning one of
+    /// several classes) is a run-time choice: each possibility is only a candidate.
+    func runTimeChoice(_ values: [Typed]) -> [Typed] {
+        var classes = Set<String>()
+        for v in values {
+            switch v.value {
+            case .instance(let c, _), .classObject(let c, _): classes.insert(c)
+            default: continue
+            }
+        }
+        guard classes.count > 1 else { return values }
+        return values.map { v in
+            switch v.value {
+            case .instance, .classObject:
+                return Typed(value: v.value, confidence: v.confidence.weakened(by: .candidate),
+                             note: "\(v.note.isEmpty ? "" : v.note + "; ")one of \(classes.count) run-time choices")
+            default: return v
+            }
+        }
     }
 
     func dedupe(_ values: [Typed]) -> [Typed] {

@@ -312,3 +312,29 @@ public func paths(from source: String, to target: String, in store: EdgeStore, m
     }
     return PathResult(paths: found, truncated: truncated, limitNote: note)
 }
+
+/// The shortest path from `source` to `target` that passes through every waypoint in `via`, in order:
+/// the shortest path of each leg, joined. Legs may share nodes (the joined path is not always simple).
+/// Empty when a leg has no path; `truncated` when a leg hit a limit.
+public func paths(from source: String, to target: String, via: [String], in store: EdgeStore, maxDepth: Int = 16,
+                  minConfidence: Confidence = .candidate, maxVisits: Int = 2_000_000) -> PathResult
+{
+    guard !via.isEmpty else {
+        return paths(from: source, to: target, in: store, maxDepth: maxDepth, maxPaths: 1, minConfidence: minConfidence,
+                     maxVisits: maxVisits)
+    }
+    let stops = [source] + via + [target]
+    var hops: [Edge] = []
+    var truncated = false
+    var notes: [String] = []
+    for (a, b) in zip(stops, stops.dropFirst()) {
+        let leg = paths(from: a, to: b, in: store, maxDepth: maxDepth, maxPaths: 1, minConfidence: minConfidence,
+                        maxVisits: maxVisits)
+        if leg.truncated, leg.paths.isEmpty { truncated = true; notes.append(leg.limitNote) }
+        guard let p = leg.paths.first else {
+            return PathResult(paths: [], truncated: truncated, limitNote: (notes + ["no path from \(a) to \(b)"]).joined(separator: "; "))
+        }
+        hops += p.hops
+    }
+    return PathResult(paths: [CallPath(hops: hops)], truncated: truncated, limitNote: notes.joined(separator: "; "))
+}

@@ -2,6 +2,7 @@ import CallGraph
 import Foundation
 import IndexModel
 import PythonIndexer
+import ClangIndexer
 import XCTest
 
 /// The package root, found from this file's path.
@@ -77,6 +78,31 @@ func pythonGraphInput(root: URL, skipping: [String] = [], extra: [FileIndex] = [
 {
     let source = SourceCache(root: root)
     var input = GraphInput(files: try indexPython(root: root, skipping: skipping) + extra, macros: macros)
-    input.typeFacts += returnFacts(symbols: input.symbols, existing: input.typeFacts, lines: { source.lines($0) })
+    input.typeFacts += sourceFacts(symbols: input.symbols, existing: input.typeFacts, lines: { source.lines($0) })
     return (input, source)
+}
+
+/// The C++/CUDA files on the PagedAttention path of vLLM 0.6.2 (bindings, attention and cache kernels,
+/// CPU and CUDA), indexed as their own translation units: enough for the cross-language paths at a
+/// fraction of a full index's time.
+let pagedAttentionUnits: [RepoPath] = [
+    "csrc/torch_bindings.cpp", "csrc/attention/attention_kernels.cu", "csrc/cache_kernels.cu",
+    "csrc/cpu/torch_bindings.cpp", "csrc/cpu/attention.cpp", "csrc/cpu/cache.cpp",
+]
+
+/// Indexes C++ units with the real ClangIndexer, merged per file.
+func indexCpp(root: URL, units: [RepoPath]) -> [FileIndex] {
+    let indexer = ClangIndexer(checkoutRoot: root)
+    return indexer.index(files: units).merged
+}
+
+/// The build files NamespaceMacros reads.
+func buildFiles(root: URL) -> [RepoPath: String] {
+    var out: [RepoPath: String] = [:]
+    for rel in ["CMakeLists.txt", "setup.py"] + files(under: root.appendingPathComponent("cmake"), extensions: ["cmake"]).map({ "cmake/" + $0 }) {
+        if let d = FileManager.default.contents(atPath: root.appendingPathComponent(rel).path) {
+            out[RepoPath(rel)] = String(decoding: d, as: UTF8.self)
+        }
+    }
+    return out
 }
