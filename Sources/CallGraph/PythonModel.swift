@@ -4,7 +4,7 @@ import Foundation
 import IndexModel
 
 /// What a Python expression may evaluate to, as far as the resolver can tell.
-enum PyValue: Hashable {
+indirect enum PyValue: Hashable {
     /// A module of the checkout.
     case module(String)
     /// A class of the checkout; `dynamic` when it may be any subclass (`Type[Base]`).
@@ -21,6 +21,8 @@ enum PyValue: Hashable {
     case superProxy(String)
     /// A tuple whose element types are annotations (`Tuple[int, nn.ModuleList]`) read in `scope`.
     case tuple(elements: [String], scope: String)
+    /// A list, set or other sequence whose elements have these types (`List[Foo]`, `[Foo(...) for ...]`).
+    case sequence([Typed])
 }
 
 /// A value with how sure we are of it and why.
@@ -424,6 +426,21 @@ final class PythonWorld {
                       note: "\(f.target) = \(f.expression)(...) (\(place))")
             }
         case .assignedName, .returnedName:
+            if f.expression.hasPrefix("["), f.expression.hasSuffix("]") {
+                // `[Callee()]`: a list built by a comprehension over calls (written so by `sourceFacts`).
+                // `[a, b]`: a list or dict whose elements are the values of those names.
+                var elements: [Typed] = []
+                for item in splitTopLevel(String(f.expression.dropFirst().dropLast()), separator: ",") {
+                    if item.hasSuffix("()"), let segs = parseSegments(String(item.dropLast(2))) {
+                        elements += evaluateSegments(segs, in: scope).values.flatMap { callResult($0) }
+                    } else if let segs = parseSegments(item) {
+                        elements += evaluateSegments(segs, in: scope).values
+                    }
+                }
+                elements = dedupe(elements)
+                return elements.isEmpty ? [] : [Typed(value: .sequence(elements), confidence: .inferred,
+                                                      note: "\(f.target) = \(f.expression) (\(place))")]
+            }
             guard let segs = parseSegments(f.expression) else { return [] }
             return evaluateSegments(segs, in: scope).values.map {
                 Typed(value: $0.value, confidence: $0.confidence.weakened(by: .inferred),
@@ -459,9 +476,12 @@ final class PythonWorld {
                 }
             case "Tuple", "tuple":
                 return [Typed(value: .tuple(elements: splitTopLevel(inner, separator: ","), scope: scope), confidence: .exact, note: "")]
-            case "List", "list", "Dict", "dict", "Set", "set", "Iterable", "Iterator", "Sequence",
+            case "List", "list", "Set", "set", "Sequence", "Iterable", "Iterator", "FrozenSet", "Deque", "MutableSequence":
+                let elements = parseTypeExpression(inner, in: scope)
+                return elements.isEmpty ? [] : [Typed(value: .sequence(elements), confidence: .exact, note: "")]
+            case "Dict", "dict", "Iterable", "Iterator", "Sequence",
                  "Callable", "Mapping", "Generator", "AsyncGenerator", "AsyncIterator", "Awaitable", "Coroutine",
-                 "Literal", "DefaultDict", "OrderedDict", "Deque", "FrozenSet", "MutableMapping", "MutableSequence":
+                 "Literal", "DefaultDict", "OrderedDict", "MutableMapping":
                 return []
             default:
                 t = head
@@ -699,6 +719,10 @@ final class PythonWorld {
                     case .externalInstance(let p) where p.hasSuffix("ModuleList") || p.hasSuffix("Sequential") || p.hasSuffix("ModuleDict"):
                         next.append(Typed(value: .externalInstance("torch.nn.Module"), confidence: v.confidence.weakened(by: .inferred),
                                           note: "element of \(p)"))
+                    case .sequence(let elements):
+                        next += elements.map {
+                            Typed(value: $0.value, confidence: v.confidence.weakened(by: $0.confidence), note: v.note.isEmpty ? $0.note : v.note)
+                        }
                     case .tuple(let elements, let tupleScope):
                         guard let k = Int(key.trimmingCharacters(in: .whitespaces)), k >= 0, k < elements.count else { continue }
                         next += parseTypeExpression(elements[k], in: tupleScope).map {
@@ -729,7 +753,7 @@ final class PythonWorld {
             return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note)])
         case .function:
             return .fail(.attributeNotFound)
-        case .tuple:
+        case .tuple, .sequence:
             return .fail(.attributeNotFound)
         case .superProxy(let cls):
             guard let f = lookup(cls, attr, after: cls) else {

@@ -294,7 +294,7 @@ final class Resolver {
                                   note: "\(v.note.isEmpty ? p : v.note) -> one of \(forwards.count) nn.Module forwards"))
             }
             return out
-        case .module, .superProxy, .tuple:
+        case .module, .superProxy, .tuple, .sequence:
             return []
         }
     }

@@ -90,8 +90,14 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
                         guard let p = place(t) else { continue }
                         emit(p.scope, p.target, "\(callee)()[\(k)]", .assignedName, file, n)
                     }
-                } else if targets.count == 1, let p = place(targets[0]), isSubscriptOfDotted(rhs) {
-                    emit(p.scope, p.target, rhs, .assignedName, file, n)
+                } else if targets.count == 1, let p = place(targets[0]) {
+                    if isSubscriptOfDotted(rhs) {
+                        emit(p.scope, p.target, rhs, .assignedName, file, n)
+                    } else if let element = comprehensionCallee(rhs) {
+                        emit(p.scope, p.target, "[\(element)()]", .assignedName, file, n)
+                    } else if let values = literalValues(rhs) {
+                        emit(p.scope, p.target, "[\(values.joined(separator: ", "))]", .assignedName, file, n)
+                    }
                 }
             }
         }
@@ -197,4 +203,43 @@ private func stripComment(_ s: String) -> String {
         out.append(c)
     }
     return out
+}
+
+/// `[Callee(...) for ...]` -> `Callee`.
+private func comprehensionCallee(_ s: String) -> String? {
+    guard s.hasPrefix("["), s.hasSuffix("]") else { return nil }
+    let inner = String(s.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+    guard let open = inner.firstIndex(of: "(") else { return nil }
+    let callee = String(inner[..<open]).trimmingCharacters(in: .whitespaces)
+    guard isDotted(callee) else { return nil }
+    var depth = 0
+    var i = open
+    while i < inner.endIndex {
+        let c = inner[i]
+        if "([{".contains(c) { depth += 1 } else if ")]}".contains(c) {
+            depth -= 1
+            if depth == 0 {
+                let rest = inner[inner.index(after: i)...].trimmingCharacters(in: .whitespaces)
+                return rest.hasPrefix("for ") ? callee : nil
+            }
+        }
+        i = inner.index(after: i)
+    }
+    return nil
+}
+
+/// `[a, b.c]` or `{k: a, k2: b}` whose elements (values) are all dotted names -> those names.
+private func literalValues(_ s: String) -> [String]? {
+    guard let f = s.first, let l = s.last, (f == "[" && l == "]") || (f == "{" && l == "}") else { return nil }
+    var items: [String] = []
+    for part in splitTopLevel(String(s.dropFirst().dropLast()), separator: ",") where !part.isEmpty {
+        var value = part
+        if f == "{" {
+            guard let colon = part.lastIndex(of: ":") else { return nil }
+            value = part[part.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        guard isDotted(value) else { return nil }
+        items.append(value)
+    }
+    return items.isEmpty ? nil : items
 }
