@@ -310,6 +310,10 @@ public func paths(from source: String, to target: String, in store: EdgeStore, m
         }
         length += 1
     }
+    if found.count == maxPaths, length <= maxDepth, !truncated {
+        truncated = true
+        note = "stopped at \(maxPaths) paths; paths longer than \(length - 1) hops not searched"
+    }
     return PathResult(paths: found, truncated: truncated, limitNote: note)
 }
 
