@@ -229,6 +229,20 @@ final class PythonWorld {
         return p.qualifiedName
     }
 
+    /// Parameter names of a signature (`(self, x: int = 1, *args, **kw)` -> self, x, args, kw).
+    static func parameterNames(_ signature: String) -> [String] {
+        guard let open = signature.firstIndex(of: "("), let close = signature.lastIndex(of: ")"), open < close else { return [] }
+        let inner = String(signature[signature.index(after: open)..<close])
+        return splitTopLevel(inner, separator: ",").compactMap { part in
+            var name = ""
+            for ch in part.drop(while: { $0 == "*" }) {
+                if ch == ":" || ch == "=" || ch == " " { break }
+                name.append(ch)
+            }
+            return name.isEmpty || name == "/" ? nil : name
+        }
+    }
+
     static func firstParameter(_ signature: String) -> String? {
         guard let open = signature.firstIndex(of: "(") else { return nil }
         var name = ""
@@ -267,6 +281,12 @@ final class PythonWorld {
         let r = memberOfModule(module, name, referencedFrom: module)
         if !r.values.isEmpty || r.failure != .unknownName { return r }
         if pythonBuiltins.contains(name) { return .ok([Typed(value: .external("builtins." + name), confidence: .exact, note: "")]) }
+        // A parameter without an annotation is bound, just untyped.
+        var s = symbolsByQN[scope]
+        while let fn = s, fn.kind != .module {
+            if fn.kind.isCallable, PythonWorld.parameterNames(fn.signature).contains(name) { return .fail(.unknownReceiverType) }
+            s = symbolsByQN[fn.parent]
+        }
         return .fail(.unknownName)
     }
 
@@ -493,7 +513,7 @@ final class PythonWorld {
             case .classObject(let c, _): return Typed(value: .instance(c, dynamic: true), confidence: .exact, note: "")
             case .external(let p):
                 let last = p.split(separator: ".").last.map(String.init) ?? p
-                guard let f = last.first, f.isUppercase, !p.hasPrefix("typing.") else { return nil }
+                guard let f = last.first, f.isUppercase || p.hasPrefix("builtins."), !p.hasPrefix("typing.") else { return nil }
                 return Typed(value: .externalInstance(p), confidence: .exact, note: "")
             default: return nil
             }
@@ -753,8 +773,10 @@ final class PythonWorld {
             return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note)])
         case .function:
             return .fail(.attributeNotFound)
-        case .tuple, .sequence:
-            return .fail(.attributeNotFound)
+        case .tuple:
+            return .ok([Typed(value: .external("builtins.tuple." + attr), confidence: v.confidence, note: v.note)])
+        case .sequence:
+            return .ok([Typed(value: .external("builtins.list." + attr), confidence: v.confidence, note: v.note)])
         case .superProxy(let cls):
             guard let f = lookup(cls, attr, after: cls) else {
                 let ext = mro(cls).externals

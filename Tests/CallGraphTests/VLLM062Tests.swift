@@ -29,6 +29,8 @@ enum VLLM062 {
             try GraphFormat.jsonLines(g.edges).write(toFile: dump + "/edges.jsonl", atomically: true, encoding: .utf8)
             let u = g.unresolved.map { "\($0.reason.rawValue)\t\($0.file):\($0.line)\t\($0.caller)\t\($0.callee)" }
             try u.joined(separator: "\n").write(toFile: dump + "/unresolved.tsv", atomically: true, encoding: .utf8)
+            let syms = input.symbols.map { "\($0.qualifiedName)\t\($0.file):\($0.range.start.line)" }
+            try syms.joined(separator: "\n").write(toFile: dump + "/symbols.tsv", atomically: true, encoding: .utf8)
         }
         let graph = Graph(resolved: g, store: InMemoryEdgeStore(edges: g.edges), source: source, input: input, seconds: seconds)
         cached = graph
