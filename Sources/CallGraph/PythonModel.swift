@@ -22,7 +22,7 @@ indirect enum PyValue: Hashable {
     /// A tuple whose element types are annotations (`Tuple[int, nn.ModuleList]`) read in `scope`.
     case tuple(elements: [String], scope: String)
     /// A list, set or other sequence whose elements have these types (`List[Foo]`, `[Foo(...) for ...]`).
-    case sequence([Typed])
+    case sequence([Typed], container: String)
 }
 
 /// A value with how sure we are of it and why.
@@ -446,10 +446,11 @@ final class PythonWorld {
                       note: "\(f.target) = \(f.expression)(...) (\(place))")
             }
         case .assignedName, .returnedName:
-            if f.expression.hasPrefix("["), f.expression.hasSuffix("]") {
+            if (f.expression.hasPrefix("[") && f.expression.hasSuffix("]")) || (f.expression.hasPrefix("{") && f.expression.hasSuffix("}")) {
                 // `[Callee()]`: a list built by a comprehension over calls (written so by `sourceFacts`).
-                // `[a, b]`: a list or dict whose elements are the values of those names.
+                // `[a, b]`: a list whose elements are the values of those names; `{a, b}`: a dict's values.
                 var elements: [Typed] = []
+                let container = f.expression.hasPrefix("{") ? "builtins.dict" : "builtins.list"
                 for item in splitTopLevel(String(f.expression.dropFirst().dropLast()), separator: ",") {
                     if item.hasSuffix("()"), let segs = parseSegments(String(item.dropLast(2))) {
                         elements += evaluateSegments(segs, in: scope).values.flatMap { callResult($0) }
@@ -458,7 +459,7 @@ final class PythonWorld {
                     }
                 }
                 elements = dedupe(elements)
-                return elements.isEmpty ? [] : [Typed(value: .sequence(elements), confidence: .inferred,
+                return elements.isEmpty ? [] : [Typed(value: .sequence(elements, container: container), confidence: .inferred,
                                                       note: "\(f.target) = \(f.expression) (\(place))")]
             }
             guard let segs = parseSegments(f.expression) else { return [] }
@@ -496,12 +497,16 @@ final class PythonWorld {
                 }
             case "Tuple", "tuple":
                 return [Typed(value: .tuple(elements: splitTopLevel(inner, separator: ","), scope: scope), confidence: .exact, note: "")]
-            case "List", "list", "Set", "set", "Sequence", "Iterable", "Iterator", "FrozenSet", "Deque", "MutableSequence":
-                let elements = parseTypeExpression(inner, in: scope)
-                return elements.isEmpty ? [] : [Typed(value: .sequence(elements), confidence: .exact, note: "")]
-            case "Dict", "dict", "Iterable", "Iterator", "Sequence",
-                 "Callable", "Mapping", "Generator", "AsyncGenerator", "AsyncIterator", "Awaitable", "Coroutine",
-                 "Literal", "DefaultDict", "OrderedDict", "MutableMapping":
+            case "List", "list", "Sequence", "MutableSequence", "Iterable", "Iterator":
+                return [Typed(value: .sequence(parseTypeExpression(inner, in: scope), container: "builtins.list"), confidence: .exact, note: "")]
+            case "Set", "set", "FrozenSet", "frozenset":
+                return [Typed(value: .sequence(parseTypeExpression(inner, in: scope), container: "builtins.set"), confidence: .exact, note: "")]
+            case "Deque", "deque":
+                return [Typed(value: .sequence(parseTypeExpression(inner, in: scope), container: "collections.deque"), confidence: .exact, note: "")]
+            case "Dict", "dict", "Mapping", "MutableMapping", "DefaultDict", "OrderedDict":
+                let values = splitTopLevel(inner, separator: ",").dropFirst().first.map { parseTypeExpression($0, in: scope) } ?? []
+                return [Typed(value: .sequence(values, container: "builtins.dict"), confidence: .exact, note: "")]
+            case "Callable", "Generator", "AsyncGenerator", "AsyncIterator", "Awaitable", "Coroutine", "Literal":
                 return []
             default:
                 t = head
@@ -664,6 +669,18 @@ final class PythonWorld {
             && !p.hasPrefix("torch.nn.parameter")) || p == "torch.nn.Module"
     }
 
+    private var moduleMethodMemo: [String: [String]] = [:]
+    /// Methods named `name` defined by `nn.Module` subclasses of the checkout, sorted.
+    func moduleMethods(named name: String) -> [String] {
+        if let m = moduleMethodMemo[name] { return m }
+        let out = (methodsByName[name] ?? []).filter { qn in
+            guard let s = symbolsByQN[qn], let parent = symbolsByQN[s.parent], parent.kind == .class, !isAbstract(s) else { return false }
+            return isModuleClass(parent.qualifiedName)
+        }.sorted()
+        moduleMethodMemo[name] = out
+        return out
+    }
+
     /// Every `forward` defined by an `nn.Module` subclass of the checkout.
     func allModuleForwards() -> [String] {
         if let m = moduleForwards { return m }
@@ -739,7 +756,7 @@ final class PythonWorld {
                     case .externalInstance(let p) where p.hasSuffix("ModuleList") || p.hasSuffix("Sequential") || p.hasSuffix("ModuleDict"):
                         next.append(Typed(value: .externalInstance("torch.nn.Module"), confidence: v.confidence.weakened(by: .inferred),
                                           note: "element of \(p)"))
-                    case .sequence(let elements):
+                    case .sequence(let elements, _):
                         next += elements.map {
                             Typed(value: $0.value, confidence: v.confidence.weakened(by: $0.confidence), note: v.note.isEmpty ? $0.note : v.note)
                         }
@@ -770,13 +787,24 @@ final class PythonWorld {
             return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note)])
         case .externalInstance(let p):
             if p.isEmpty { return .fail(.unknownReceiverType) }
+            if PythonWorld.isTorchModulePath(p) {
+                // An nn.Module of unknown class: a method the checkout's modules define (`load_weights`) is
+                // one of theirs, not torch's.
+                let defs = moduleMethods(named: attr)
+                if !defs.isEmpty {
+                    return .ok(defs.map {
+                        Typed(value: .function($0), confidence: .candidate,
+                              note: "\(v.note.isEmpty ? p : v.note) -> one of \(defs.count) nn.Module methods named \(attr)")
+                    })
+                }
+            }
             return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note)])
         case .function:
             return .fail(.attributeNotFound)
         case .tuple:
             return .ok([Typed(value: .external("builtins.tuple." + attr), confidence: v.confidence, note: v.note)])
-        case .sequence:
-            return .ok([Typed(value: .external("builtins.list." + attr), confidence: v.confidence, note: v.note)])
+        case .sequence(_, let container):
+            return .ok([Typed(value: .external(container + "." + attr), confidence: v.confidence, note: v.note)])
         case .superProxy(let cls):
             guard let f = lookup(cls, attr, after: cls) else {
                 let ext = mro(cls).externals
@@ -817,6 +845,11 @@ final class PythonWorld {
                     return .ok(dedupe(facts).map {
                         Typed(value: $0.value, confidence: $0.confidence.weakened(by: v.confidence), note: $0.note)
                     })
+                }
+                // The class assigns or annotates the attribute, with a type we cannot read: it is the
+                // instance's own, not something inherited from an external base.
+                if factsByScope[k]?["self." + attr] != nil || (factsByScope[k]?[attr] != nil && children[k]?[attr]?.kind != .method) {
+                    return .fail(.unknownReceiverType)
                 }
             }
         }

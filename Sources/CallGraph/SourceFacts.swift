@@ -14,6 +14,8 @@ import IndexModel
 /// - `a, b, self.c = f(...)`: for each target, `assignedName` `f()[k]`, the k-th element of what `f`
 ///   returns (its `Tuple[...]` annotation).
 /// - `for x in a.b:`: `assignedName` `a.b[*]`, an element of `a.b`.
+/// - `x = [Foo(...) for ...]`: `assignedName` `[Foo()]`; `x = [a, b]`: `[a, b]`; `x = {k: a, k2: b}`: `{a, b}`
+///   (a list of, or a dict with values of, those types).
 ///
 /// `self.x` targets are kept on the class, as the Python indexer does.
 public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPath) -> [String]?) -> [TypeFact] {
@@ -96,7 +98,8 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
                     } else if let element = comprehensionCallee(rhs) {
                         emit(p.scope, p.target, "[\(element)()]", .assignedName, file, n)
                     } else if let values = literalValues(rhs) {
-                        emit(p.scope, p.target, "[\(values.joined(separator: ", "))]", .assignedName, file, n)
+                        let (open, close) = rhs.hasPrefix("{") ? ("{", "}") : ("[", "]")
+                        emit(p.scope, p.target, open + values.joined(separator: ", ") + close, .assignedName, file, n)
                     }
                 }
             }
