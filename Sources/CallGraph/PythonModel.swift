@@ -669,15 +669,20 @@ final class PythonWorld {
             && !p.hasPrefix("torch.nn.parameter")) || p == "torch.nn.Module"
     }
 
-    private var moduleMethodMemo: [String: [String]] = [:]
-    /// Methods named `name` defined by `nn.Module` subclasses of the checkout, sorted.
-    func moduleMethods(named name: String) -> [String] {
-        if let m = moduleMethodMemo[name] { return m }
+    private var subclassMethodMemo: [String: [String]] = [:]
+    /// Methods named `name` defined by classes of the checkout that derive from the external class `base`
+    /// (for `torch.nn.Module`, from any `torch.nn` module class), sorted.
+    func subclassMethods(ofExternal base: String, named name: String) -> [String] {
+        let key = base + "\u{1}" + name
+        if let m = subclassMethodMemo[key] { return m }
+        let module = PythonWorld.isTorchModulePath(base)
+        let short = base.split(separator: ".").last.map(String.init) ?? base
         let out = (methodsByName[name] ?? []).filter { qn in
             guard let s = symbolsByQN[qn], let parent = symbolsByQN[s.parent], parent.kind == .class, !isAbstract(s) else { return false }
-            return isModuleClass(parent.qualifiedName)
+            if module, base.hasSuffix(".Module") { return isModuleClass(parent.qualifiedName) }
+            return mro(parent.qualifiedName).externals.contains { $0 == base || $0.split(separator: ".").last.map(String.init) == short && $0.hasPrefix(String(base.split(separator: ".").first ?? "")) }
         }.sorted()
-        moduleMethodMemo[name] = out
+        subclassMethodMemo[key] = out
         return out
     }
 
@@ -787,14 +792,15 @@ final class PythonWorld {
             return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note)])
         case .externalInstance(let p):
             if p.isEmpty { return .fail(.unknownReceiverType) }
-            if PythonWorld.isTorchModulePath(p) {
-                // An nn.Module of unknown class: a method the checkout's modules define (`load_weights`) is
-                // one of theirs, not torch's.
-                let defs = moduleMethods(named: attr)
+            do {
+                // An instance of an external class whose subclasses in the checkout define the method
+                // (`model.load_weights()` on an nn.Module, `param.ds_quantize_()` on an nn.Parameter): the
+                // call is one of theirs, not the external library's.
+                let defs = subclassMethods(ofExternal: p, named: attr)
                 if !defs.isEmpty {
                     return .ok(defs.map {
                         Typed(value: .function($0), confidence: .candidate,
-                              note: "\(v.note.isEmpty ? p : v.note) -> one of \(defs.count) nn.Module methods named \(attr)")
+                              note: "\(v.note.isEmpty ? p : v.note) -> one of \(defs.count) methods named \(attr) in subclasses")
                     })
                 }
             }
@@ -888,13 +894,15 @@ final class PythonWorld {
         for v in values {
             switch v.value {
             case .instance(let c, _), .classObject(let c, _): classes.insert(c)
+            case .externalInstance(let p) where !p.isEmpty: classes.insert(p)
+            case .external(let p) where p.split(separator: ".").last?.first?.isUppercase ?? false: classes.insert(p)
             default: continue
             }
         }
         guard classes.count > 1 else { return values }
         return values.map { v in
             switch v.value {
-            case .instance, .classObject:
+            case .instance, .classObject, .externalInstance, .external:
                 return Typed(value: v.value, confidence: v.confidence.weakened(by: .candidate),
                              note: "\(v.note.isEmpty ? "" : v.note + "; ")one of \(classes.count) run-time choices")
             default: return v

@@ -17,6 +17,10 @@ import IndexModel
 /// - `x = [Foo(...) for ...]`: `assignedName` `[Foo()]`; `x = [a, b]`: `[a, b]`; `x = {k: a, k2: b}`: `{a, b}`
 ///   (a list of, or a dict with values of, those types).
 ///
+/// - `x = A(...) if c else B`: a fact for each branch.
+/// - any other `x = ...`: `assignedName` `?` (bound, type unknown), so `x` is not taken for a module-level
+///   name nor `self.x` for an attribute inherited from an external base.
+///
 /// `self.x` targets are kept on the class, as the Python indexer does.
 public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPath) -> [String]?) -> [TypeFact] {
     var known = Set<String>()
@@ -47,6 +51,16 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
                 ? (firstParameterName(fn.signature) ?? "") : ""
             var n = fn.range.start.line + 1
             let last = min(fn.range.end.line, text.count)
+            // Names declared `global`/`nonlocal` are not this function's locals.
+            var outerNames = Set<String>()
+            if n <= last {
+                for k in n...last where !inner.contains(where: { $0.contains(k) }) {
+                    let t = text[k - 1].trimmingCharacters(in: .whitespaces)
+                    for kw in ["global ", "nonlocal "] where t.hasPrefix(kw) {
+                        for name in t.dropFirst(kw.count).split(separator: ",") { outerNames.insert(name.trimmingCharacters(in: .whitespaces)) }
+                    }
+                }
+            }
             while n <= last {
                 defer { n += 1 }
                 if inner.contains(where: { $0.contains(n) }) { continue }
@@ -78,7 +92,7 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
                 let rhs = String(line[line.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
                 let targets = lhs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 func place(_ t: String) -> (scope: String, target: String)? {
-                    if isIdentifier(t) { return (fn.qualifiedName, t) }
+                    if isIdentifier(t) { return outerNames.contains(t) ? nil : (fn.qualifiedName, t) }
                     if !selfName.isEmpty, t.hasPrefix(selfName + "."), isIdentifier(String(t.dropFirst(selfName.count + 1))),
                        let cls = classOf[fn.qualifiedName]
                     {
@@ -93,13 +107,27 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
                         emit(p.scope, p.target, "\(callee)()[\(k)]", .assignedName, file, n)
                     }
                 } else if targets.count == 1, let p = place(targets[0]) {
-                    if isSubscriptOfDotted(rhs) {
+                    if let (a, b) = conditionalBranches(rhs) {
+                        // `x = A(...) if c else B`: both branches.
+                        for branch in [a, b] where branch != "None" {
+                            if let callee = wholeCallCallee(branch) {
+                                out.append(TypeFact(scope: p.scope, target: p.target, expression: callee, origin: .assignedCall, file: file, line: n))
+                            } else if isDotted(branch) {
+                                out.append(TypeFact(scope: p.scope, target: p.target, expression: branch, origin: .assignedName, file: file, line: n))
+                            }
+                        }
+                        known.insert(p.scope + "\u{1}" + p.target)
+                    } else if isSubscriptOfDotted(rhs) {
                         emit(p.scope, p.target, rhs, .assignedName, file, n)
                     } else if let element = comprehensionCallee(rhs) {
                         emit(p.scope, p.target, "[\(element)()]", .assignedName, file, n)
                     } else if let values = literalValues(rhs) {
                         let (open, close) = rhs.hasPrefix("{") ? ("{", "}") : ("[", "]")
                         emit(p.scope, p.target, open + values.joined(separator: ", ") + close, .assignedName, file, n)
+                    } else if wholeCallCallee(rhs) == nil, !isDotted(rhs) {
+                        // Assigned something we cannot type: record that the name is bound here ("?"), so
+                        // the resolver does not mistake it for a module-level name or an inherited attribute.
+                        emit(p.scope, p.target, "?", .assignedName, file, n)
                     }
                 }
             }
@@ -245,4 +273,35 @@ private func literalValues(_ s: String) -> [String]? {
         items.append(value)
     }
     return items.isEmpty ? nil : items
+}
+
+/// `A if c else B` at the top level -> (A, B).
+private func conditionalBranches(_ s: String) -> (String, String)? {
+    var depth = 0
+    var quote: Character? = nil
+    var ifAt: String.Index? = nil
+    var i = s.startIndex
+    while i < s.endIndex {
+        let c = s[i]
+        if let q = quote {
+            if c == q { quote = nil }
+        } else if c == "\"" || c == "'" {
+            quote = c
+        } else if "([{".contains(c) {
+            depth += 1
+        } else if ")]}".contains(c) {
+            depth -= 1
+        } else if depth == 0, c == " " {
+            let rest = s[i...]
+            if ifAt == nil, rest.hasPrefix(" if ") {
+                ifAt = i
+            } else if let start = ifAt, rest.hasPrefix(" else ") {
+                let a = s[..<start].trimmingCharacters(in: .whitespaces)
+                let b = s[s.index(i, offsetBy: 6)...].trimmingCharacters(in: .whitespaces)
+                return (a, b)
+            }
+        }
+        i = s.index(after: i)
+    }
+    return nil
 }
