@@ -58,7 +58,7 @@ let package = Package(
         // .testTarget(name: "ClangIndexerTests", dependencies: ["ClangIndexer"], resources: [.copy("Fixtures")], swiftSettings: v5),
         // .testTarget(name: "IndexDatabaseTests", dependencies: ["IndexDatabase"], swiftSettings: v5),
         // .testTarget(name: "CallGraphTests", dependencies: ["CallGraph", "MarginaliaKit"], swiftSettings: v5),
-        // .testTarget(name: "AnnotationsTests", dependencies: ["Annotations", "MarginaliaKit"], swiftSettings: v5),
+        .testTarget(name: "AnnotationsTests", dependencies: ["Annotations", "MarginaliaKit"], swiftSettings: v5),
         // .testTarget(name: "SiteRendererTests", dependencies: ["SiteRenderer", "MarginaliaKit"], swiftSettings: v5),
         // .testTarget(name: "PagedAttentionTests", dependencies: ["PagedAttention"], swiftSettings: v5),
         // .testTarget(name: "IntegrationTests", dependencies: ["MarginaliaKit"], swiftSettings: v5),
