@@ -142,24 +142,32 @@ public enum NoteTransaction {
         let fm = FileManager.default
         _ = try recover(in: root)
         let url = { (rel: String) in root.appendingPathComponent(rel) }
-        // (1) temp files
-        for f in files {
-            try fm.createDirectory(at: url(f.path).deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(f.text.utf8).write(to: url(sidecar(f.path, ".mtmp")))
-        }
-        // (2) backups (hard links keep the old bytes after the rename)
         var existing: [String] = []
-        for f in files where fm.fileExists(atPath: url(f.path).path) {
-            let bak = url(sidecar(f.path, ".mbak"))
-            try? fm.removeItem(at: bak)
-            try fm.linkItem(at: url(f.path), to: bak)
-            existing.append(f.path)
+        do {
+            // (1) temp files
+            for f in files {
+                try fm.createDirectory(at: url(f.path).deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(f.text.utf8).write(to: url(sidecar(f.path, ".mtmp")))
+            }
+            // (2) backups (hard links keep the old bytes after the rename)
+            for f in files where fm.fileExists(atPath: url(f.path).path) {
+                let bak = url(sidecar(f.path, ".mbak"))
+                try? fm.removeItem(at: bak)
+                try fm.linkItem(at: url(f.path), to: bak)
+                existing.append(f.path)
+            }
+        } catch {
+            _ = try? recover(in: root)
+            throw error
         }
         // (3) journal: "B path" for a file with a backup, "N path" for a new file
         let journal = files.map { (existing.contains($0.path) ? "B " : "N ") + $0.path }.joined(separator: "\n") + "\n"
         let journalTmp = url(journalName + ".tmp")
         try Data(journal.utf8).write(to: journalTmp)
-        _ = try fm.replaceItemAt(url(journalName), withItemAt: journalTmp)
+        if rename(journalTmp.path, url(journalName).path) != 0 {
+            _ = try? recover(in: root)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: journalName])
+        }
         // (4) renames
         do {
             for (i, f) in files.enumerated() {
