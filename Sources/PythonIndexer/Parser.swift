@@ -695,12 +695,16 @@ struct Parser {
         let here = scope
         let line = Int(t[statement.lowerBound].line)
         // A lambda that is the whole value and the only target a name: a named lambda.
-        var lambdaParts: (lambda: Int, colon: Int)? = nil
-        if let v = value, targets.count == 1, targets[0].count == 1, t[targets[0].lowerBound].kind == .name,
-           t[v.lowerBound].isKw(.kLambda), let colon = lambdaColon(v.lowerBound, v.upperBound),
-           lambdaBodyEnd(colon + 1, v.upperBound) == v.upperBound
-        {
-            lambdaParts = (v.lowerBound, colon)
+        var lambdaParts: (lambda: Int, colon: Int, end: Int)? = nil
+        if var v = value, targets.count == 1, targets[0].count == 1, t[targets[0].lowerBound].kind == .name {
+            while v.count >= 2 && t[v.lowerBound].isOp(.lpar) && Int(m[v.lowerBound]) == v.upperBound - 1 {
+                v = (v.lowerBound + 1)..<(v.upperBound - 1)
+            }
+            if !v.isEmpty, t[v.lowerBound].isKw(.kLambda), let colon = lambdaColon(v.lowerBound, v.upperBound),
+               lambdaBodyEnd(colon + 1, v.upperBound) == v.upperBound
+            {
+                lambdaParts = (v.lowerBound, colon, v.upperBound)
+            }
         }
         for target in targets {
             scanCalls(target.lowerBound, target.upperBound)
@@ -708,9 +712,8 @@ struct Parser {
             if let parts = lambdaParts {
                 let nameIndex = target.lowerBound
                 let name = tokenText(nameIndex)
-                let v = value!
                 symbols.append(Symbol(qualifiedName: here.qualifiedName + "." + name, name: name, kind: .lambda,
-                                      language: .python, file: path, range: range(parts.lambda, v.upperBound - 1),
+                                      language: .python, file: path, range: range(parts.lambda, parts.end - 1),
                                       nameRange: range(nameIndex, nameIndex),
                                       signature: "(" + text(parts.lambda + 1, parts.colon) + ")",
                                       parent: here.qualifiedName))
@@ -761,10 +764,11 @@ struct Parser {
         if let ann = annotation { scanCalls(ann.lowerBound, ann.upperBound) }
         guard let v = value else { return }
         if let parts = lambdaParts {
+            scanCalls(v.lowerBound, parts.lambda + 1)  // nothing but parentheses, kept for robustness
             scanCalls(parts.lambda + 1, parts.colon)
             let saved = callerOverride
             callerOverride = here.qualifiedName + "." + tokenText(targets[0].lowerBound)
-            scanCalls(parts.colon + 1, v.upperBound)
+            scanCalls(parts.colon + 1, parts.end)
             callerOverride = saved
         } else {
             scanCalls(v.lowerBound, v.upperBound)
@@ -805,11 +809,16 @@ struct Parser {
         return nil
     }
 
-    /// Where a lambda body starting at `s` ends: the first top-level `,` or `b`.
+    /// Where a lambda body starting at `s` ends: the first top-level `,` (not one in the parameters
+    /// of a nested lambda) or `b`.
     func lambdaBodyEnd(_ s: Int, _ b: Int) -> Int {
         var k = s
         while k < b {
             let tok = t[k]
+            if tok.isKw(.kLambda), let colon = lambdaColon(k, b) {
+                k = colon + 1
+                continue
+            }
             if tok.kind == .op {
                 if (tok.isOp(.lpar) || tok.isOp(.lsqb) || tok.isOp(.lbrace)), m[k] > k { k = Int(m[k]) }
                 else if tok.isOp(.comma) { return k }
@@ -1005,6 +1014,9 @@ struct Parser {
                 }
             } else if tok.isKw(.kLambda) {
                 lambdas += 1
+            } else if tok.isKw(.kFor) {
+                // A bare generator expression is the call's only argument: `f(x for x, y in z)`.
+                return [(a..<b, false)]
             } else if tok.kind == .fstringStart, m[k] > k, Int(m[k]) < b {
                 k = Int(m[k])
             }
