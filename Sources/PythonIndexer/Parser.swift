@@ -422,7 +422,11 @@ struct Parser {
         let outer = scope
         let qualifiedName = outer.qualifiedName + "." + name
         let kind: SymbolKind = outer.kind == .klass ? .method : .function
-        scanCalls(signatureStart, colon)
+        // Type parameters, defaults and annotations run in the enclosing scope. (Scanned piecewise: the
+        // `(` after `[T]` is no call.)
+        if lpar > signatureStart { scanCalls(signatureStart + 1, lpar - 1) }
+        scanCalls(lpar + 1, rpar)
+        scanCalls(rpar + 1, colon)
 
         let params = parameters(lpar + 1, rpar)
         let line = Int(t[defIndex].line)
@@ -468,14 +472,17 @@ struct Parser {
             return parseSimpleLine()
         }
         var k = nameIndex + 1
-        if k < colon && t[k].isOp(.lsqb) && m[k] > k { k = Int(m[k]) + 1 }
+        if k < colon && t[k].isOp(.lsqb) && m[k] > k {
+            scanCalls(k + 1, Int(m[k]))
+            k = Int(m[k]) + 1
+        }
         var bases: [String] = []
         if k < colon && t[k].isOp(.lpar) && m[k] > k {
             for arg in arguments(k + 1, Int(m[k])) where !arg.keyword {
                 bases.append(text(arg.range.lowerBound, arg.range.upperBound))
             }
+            scanCalls(k + 1, Int(m[k]))
         }
-        scanCalls(nameIndex + 1, colon)
         let name = tokenText(nameIndex)
         let outer = scope
         let qualifiedName = outer.qualifiedName + "." + name
@@ -540,7 +547,15 @@ struct Parser {
         let q = src[s]
         let quoteLength = (s + 2 < e && src[s + 1] == q && src[s + 2] == q && e - s >= 6) ? 3 : 1
         let cs = s + quoteLength
-        let ce = max(cs, e - quoteLength)
+        var ce = e
+        // An unterminated literal has no closing quotes to drop.
+        if e - cs >= quoteLength && (0..<quoteLength).allSatisfy({ src[e - 1 - $0] == q }) {
+            var backslashes = 0
+            while e - quoteLength - 1 - backslashes >= cs && src[e - quoteLength - 1 - backslashes] == 92 {
+                backslashes += 1
+            }
+            if backslashes % 2 == 0 { ce = e - quoteLength }
+        }
         var out: [UInt8] = []
         out.reserveCapacity(ce - cs)
         var p = cs
@@ -868,10 +883,14 @@ struct Parser {
     func dottedName(_ k: Int, _ b: Int) -> (String, Int) {
         var k = k
         var parts: [String] = []
-        while k < b && t[k].kind == .name {
+        while k < b && t[k].kind == .name && t[k].kw == .none {
             parts.append(tokenText(k))
             k += 1
-            if k < b && t[k].isOp(.dot) && k + 1 < b && t[k + 1].kind == .name { k += 1 } else { break }
+            if k < b && t[k].isOp(.dot) && k + 1 < b && t[k + 1].kind == .name && t[k + 1].kw == .none {
+                k += 1
+            } else {
+                break
+            }
         }
         return (parts.joined(separator: "."), k)
     }
