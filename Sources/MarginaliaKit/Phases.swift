@@ -1,0 +1,36 @@
+// The language phases of the index pipeline: each wraps one indexer module.
+import Foundation
+import IndexModel
+import PythonIndexer
+
+
+/// Runs the Python indexer over changed files on all cores.
+enum PythonPhase {
+    static func run(files: [RepoPath], scanner: CheckoutScanner, contents: [RepoPath: [UInt8]], jobs: Int,
+                    progress: ProgressSink) throws -> [FileIndex]
+    {
+        var results = [FileIndex?](repeating: nil, count: files.count)
+        let lock = NSLock()
+        var done = 0
+        let workers = max(1, min(jobs, files.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let indexer = PythonIndexer()
+            var i = w
+            while i < files.count {
+                let path = files[i]
+                let bytes = contents[path] ?? ((try? scanner.read(path)) ?? [])
+                let index = indexer.index(source: bytes, path: path, moduleName: PythonIndexer.moduleName(for: path))
+                lock.lock()
+                results[i] = index
+                done += 1
+                let d = done
+                lock.unlock()
+                if d % 50 == 0 || d == files.count {
+                    progress.progress(phase: "python", done: d, total: files.count, current: path.rawValue)
+                }
+                i += workers
+            }
+        }
+        return results.compactMap { $0 }
+    }
+}
