@@ -55,7 +55,7 @@ let package = Package(
         // Test targets are enabled as their tests land (an empty test target does not build).
         .testTarget(name: "IndexModelTests", dependencies: ["IndexModel"], swiftSettings: v5),
         .testTarget(name: "PythonIndexerTests", dependencies: ["PythonIndexer"], exclude: ["ast_oracle.py"], resources: [.copy("Fixtures")], swiftSettings: v5),
-        // .testTarget(name: "ClangIndexerTests", dependencies: ["ClangIndexer"], resources: [.copy("Fixtures")], swiftSettings: v5),
+        .testTarget(name: "ClangIndexerTests", dependencies: ["ClangIndexer"], resources: [.copy("Fixtures")], swiftSettings: v5),
         .testTarget(name: "IndexDatabaseTests", dependencies: ["IndexDatabase"], swiftSettings: v5),
         // .testTarget(name: "CallGraphTests", dependencies: ["CallGraph", "MarginaliaKit"], swiftSettings: v5),
         // .testTarget(name: "AnnotationsTests", dependencies: ["Annotations", "MarginaliaKit"], swiftSettings: v5),

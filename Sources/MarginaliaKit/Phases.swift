@@ -2,6 +2,8 @@
 import Foundation
 import IndexModel
 import PythonIndexer
+import IndexDatabase
+import ClangIndexer
 
 
 /// Runs the Python indexer over changed files on all cores.
@@ -32,5 +34,27 @@ enum PythonPhase {
             }
         }
         return results.compactMap { $0 }
+    }
+}
+
+/// Runs libclang over the translation units to rebuild. Each C/C++/CUDA file of the checkout is its
+/// own translation unit (headers too: they hold kernels).
+enum ClangPhase {
+    static func run(root: URL, files: [RepoPath], allFiles: [FileRecord], jobs: Int, progress: ProgressSink) throws
+        -> [FileIndex]
+    {
+        let indexer = ClangIndexer(checkoutRoot: root, options: ClangIndexOptions(workers: jobs))
+        let result = indexer.index(files: files, progress: progress)
+        var units = result.units
+        let produced = Set(units.map(\.path))
+        // A unit libclang could not parse at all is still recorded (failed), so it is reported and
+        // retried on the next run rather than silently dropped.
+        for path in files where !produced.contains(path) {
+            units.append(FileIndex(path: path, language: Language.of(path: path.rawValue) ?? .cpp,
+                                   diagnostics: [Diagnostic(file: path, line: 1, severity: .fatal,
+                                                            message: "libclang could not parse this translation unit")],
+                                   failed: true))
+        }
+        return units
     }
 }
