@@ -51,7 +51,7 @@ public struct NoteDirectory: Sendable {
         return out.sorted()
     }
 
-    /// Loads every `*.md` note and every `tours/*.yaml` tour. First finishes or undoes an interrupted
+    /// Loads every `*.md` note (README.md files excepted) and every `tours/*.yaml` tour. First finishes or undoes an interrupted
     /// `save` (see `NoteTransaction.recover`), reporting that as a note-level diagnostic.
     public func load() -> NoteSet {
         var set = NoteSet()
@@ -60,7 +60,8 @@ public struct NoteDirectory: Sendable {
                                               message: "an interrupted migrate was rolled back: \(recovered) note files restored to their previous text"))
         }
         var firstPath: [NoteID: String] = [:]
-        for rel in files(withSuffix: ".md") {
+        // README files describe the directory; they are not notes.
+        for rel in files(withSuffix: ".md") where (rel.split(separator: "/").last ?? "").lowercased() != "readme.md" {
             let url = root.appendingPathComponent(rel)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 set.diagnostics.append(Diagnostic(file: RepoPath(display(rel)), line: 0, severity: .error, message: "cannot read file"))
