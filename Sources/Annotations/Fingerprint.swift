@@ -15,15 +15,15 @@ public enum Fingerprint {
         return hash
     }
 
-    /// `text` with every ASCII and Unicode whitespace character removed.
+    /// `text` with every ASCII whitespace character (space, tab, CR, LF, VT, FF) removed.
     public static func normalize(_ line: Substring) -> String {
-        var out = String()
-        out.reserveCapacity(line.utf8.count)
-        for scalar in line.unicodeScalars where !scalar.properties.isWhitespace {
-            out.unicodeScalars.append(scalar)
-        }
-        return out
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(line.utf8.count)
+        for b in line.utf8 where !isSpace(b) { bytes.append(b) }
+        return String(decoding: bytes, as: UTF8.self)
     }
+
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0d).contains(b) }
 
     /// `text` with every whitespace character removed.
     public static func normalize(_ line: String) -> String { normalize(line[...]) }
@@ -46,7 +46,7 @@ public enum Fingerprint {
     /// `return`, `pass`, blank): such lines count little in similarity scores.
     static func isTrivial(normalized: String) -> Bool {
         var alnum = 0
-        for scalar in normalized.unicodeScalars where scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) {
+        for b in normalized.utf8 where (0x30...0x39).contains(b) || (0x41...0x5a).contains(b) || (0x61...0x7a).contains(b) || b >= 0xc0 {
             alnum += 1
             if alnum >= 8 { return false }
         }
@@ -73,10 +73,17 @@ struct LineTable: Sendable {
         var trivial: [Bool] = []
         hashes.reserveCapacity(lines.count)
         trivial.reserveCapacity(lines.count)
+        // Byte-level: the same value as fnv1a(normalize(line)), without building strings.
         for line in lines {
-            let n = Fingerprint.normalize(line)
-            hashes.append(Fingerprint.fnv1a(n))
-            trivial.append(Fingerprint.isTrivial(normalized: n))
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            var alnum = 0
+            for b in line.utf8 where !Fingerprint.isSpace(b) {
+                hash ^= UInt64(b)
+                hash = hash &* 0x0000_0100_0000_01b3
+                if (0x30...0x39).contains(b) || (0x41...0x5a).contains(b) || (0x61...0x7a).contains(b) || b >= 0xc0 { alnum += 1 }
+            }
+            hashes.append(hash)
+            trivial.append(alnum < 8)
         }
         self.hashes = hashes
         self.trivial = trivial

@@ -145,7 +145,11 @@ public final class Reanchorer {
             postings = p
         }
         var hits: [Int32: Int] = [:]
-        for hex in e.bodySketch { if let h = UInt64(hex, radix: 16) { for i in postings?[h] ?? [] { hits[i, default: 0] += 1 } } }
+        for hex in e.bodySketch {
+            // Lines found in very many symbols say nothing about identity.
+            guard let h = UInt64(hex, radix: 16), let list = postings?[h], list.count <= 2_000 else { continue }
+            for i in list { hits[i, default: 0] += 1 }
+        }
         let need = max(2, e.bodySketch.count / 4)
         return hits.filter { $0.value >= need }.map { Int($0.key) }.sorted()
     }

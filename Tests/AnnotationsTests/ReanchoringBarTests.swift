@@ -113,7 +113,11 @@ final class ReanchoringBarTests: XCTestCase {
         }
         report += "re-anchoring, one jump from 0.6.2:\n"
         for v in ReleaseFixtures.releases.dropFirst() {
-            let results = Reanchorer(target: snapshots[v]!, previous: first.symbols).resolve(anchors)
+            var results: [AnchorResolution] = []
+            let elapsed = ContinuousClock().measure {
+                results = Reanchorer(target: snapshots[v]!, previous: first.symbols).resolve(anchors)
+            }
+            report += "  (check of \(anchors.count) anchors against \(v), \(snapshots[v]!.symbols.count) symbols: \(elapsed))\n"
             var f: [String] = []
             let t = score(cases, results, release: v, failures: &f)
             failures += f.map { "jump " + $0 }
