@@ -343,12 +343,21 @@ struct TranslationUnitWalker {
 
     private mutating func visitExpression(_ c: CXCursor, context: Context, consumed: CXCursor?) {
         let kind = c.kind
+        if let consumed, clang_equalCursors(consumed, c) != 0 {
+            // The callee of a call already recorded: not a reference. A member callee's object
+            // expression can still hold calls (`f().g()`), so walk it, minus the member name.
+            guard kind == CXCursor_MemberRefExpr else { return }
+            visitChildren(of: c) { child in
+                if child.kind != CXCursor_OverloadedDeclRef { visitExpression(child, context: context, consumed: nil) }
+                return .continue
+            }
+            return
+        }
         var consumedChild: CXCursor?
         switch kind {
         case CXCursor_CallExpr:
             consumedChild = handleCall(c, context: context)
         case CXCursor_DeclRefExpr, CXCursor_OverloadedDeclRef:
-            if let consumed, clang_equalCursors(consumed, c) != 0 { break }
             handleReference(c, context: context)
         case CXCursor_VarDecl:
             if let index = context.symbolIndex { recordShared(c, symbolIndex: index) }
@@ -420,40 +429,47 @@ struct TranslationUnitWalker {
         if spelling.hasPrefix("operator") { return nil }
         let point = filePoint(c.location)
         guard let file = known(point.file) else { return nil }
-        let reference = calleeReference(c)
-        var resolved = reference.flatMap { target(of: $0) }
-        if resolved == nil, let r = c.referenced, Self.functionKinds.contains(r.kind.rawValue) {
-            var d = r
-            if let t = d.specializedTemplate { d = t }
-            resolved = (d, true)
+        let kids = children(of: c)
+        // Overloaded operators (also dependent ones inside templates) are not calls anyone wrote by name.
+        for kid in kids where kid.kind == CXCursor_OverloadedDeclRef || kid.kind == CXCursor_DeclRefExpr
+            || kid.kind == CXCursor_UnexposedExpr
+        {
+            var name = kid.spelling
+            if name.isEmpty, kid.kind == CXCursor_DeclRefExpr { name = kid.referenced?.spelling ?? "" }
+            if name.hasPrefix("operator") { return kid }
+        }
+        var reference: CXCursor?
+        var resolved: (decl: CXCursor, unique: Bool)?
+        if let direct = c.referenced, direct.kind == CXCursor_Constructor {
+            // Implicit constructions (copies, moves, conversions, default construction) are not calls
+            // anyone wrote.
+            if clang_CXXConstructor_isCopyConstructor(direct) != 0 || clang_CXXConstructor_isMoveConstructor(direct) != 0 {
+                return nil
+            }
+            let args = clang_Cursor_getNumArguments(c)
+            if args <= 0 { return nil }
+            if args == 1, clang_equalRanges(clang_Cursor_getArgument(c, 0).extent, c.extent) != 0 { return nil }
+            resolved = (direct.specializedTemplate ?? direct, true)
+        } else {
+            reference = calleeReference(c)
+            resolved = reference.flatMap { target(of: $0) }
+            if resolved == nil, let r = c.referenced, Self.functionKinds.contains(r.kind.rawValue) {
+                resolved = (r.specializedTemplate ?? r, true)
+            }
         }
         if let decl = resolved?.decl {
-            if decl.kind == CXCursor_Constructor {
-                // Implicit constructions (copies, conversions, default construction) are not calls
-                // anyone wrote.
-                let args = clang_Cursor_getNumArguments(c)
-                if args <= 0 { return reference }
-                if args == 1 {
-                    let arg = clang_Cursor_getArgument(c, 0)
-                    if clang_equalRanges(arg.extent, c.extent) != 0 { return reference }
-                }
+            if !Self.functionKinds.contains(decl.kind.rawValue) && decl.kind != CXCursor_Constructor {
+                resolved = nil  // a call through a variable, parameter or field
+            } else if decl.spelling.hasPrefix("operator") {
+                return reference
             }
-            if decl.kind == CXCursor_CXXMethod, decl.spelling == "operator()" { return reference }
         }
         let targetName = resolved.map { qualifiedName($0.decl) } ?? ""
         if targetName.hasPrefix("marginalia_detail::") || targetName == "cudaConfigureCall" { return reference }
 
         // A launch: the second child is the `<<<...>>>` configuration, a call to cudaConfigureCall.
         var config: CXCursor?
-        var index = 0
-        visitChildren(of: c) { child in
-            index += 1
-            if index == 2 {
-                if child.kind == CXCursor_CallExpr, child.spelling == "cudaConfigureCall" { config = child }
-                return .stop
-            }
-            return .continue
-        }
+        if kids.count >= 2, kids[1].kind == CXCursor_CallExpr, kids[1].spelling == "cudaConfigureCall" { config = kids[1] }
 
         // Written inside a macro body: the file location is the macro invocation's name.
         let t = text(file.path)
@@ -463,15 +479,14 @@ struct TranslationUnitWalker {
             _ = macro
             viaMacro = word
         }
-        var callee = spelling
+        let declName = resolved?.decl.spelling ?? ""
+        var callee = spelling.isEmpty ? declName : spelling
         if viaMacro.isEmpty, let reference, let written = writtenText(reference) {
             callee = collapseWhitespace(stripComments(written))
-        } else if callee.isEmpty, let reference {
-            callee = reference.spelling
-        }
-        if callee.isEmpty, let first = firstChild(of: c), let written = viaMacro.isEmpty ? writtenText(first) : nil {
+        } else if viaMacro.isEmpty, callee.isEmpty, let first = kids.first, let written = writtenText(first) {
             callee = collapseWhitespace(stripComments(written))
         }
+        if callee.isEmpty, let reference { callee = reference.spelling }
         if callee.count > 200 { callee = String(callee.prefix(200)) }
         if callee.isEmpty { callee = targetName }
 
@@ -479,7 +494,7 @@ struct TranslationUnitWalker {
         var launchConfig = ""
         if let config {
             kind = .launch
-            launchConfig = launchConfigText(config, viaMacro: viaMacro, calleeName: spelling.isEmpty ? (reference?.spelling ?? "") : spelling)
+            launchConfig = launchConfigText(config, viaMacro: viaMacro, calleeName: declName.isEmpty ? spelling : declName)
         }
         let r = range(of: c)
         let site = CallSite(
@@ -517,7 +532,9 @@ struct TranslationUnitWalker {
     }
 
     private mutating func handleReference(_ c: CXCursor, context: Context) {
-        guard let resolved = target(of: c), Self.functionKinds.contains(resolved.decl.kind.rawValue) else { return }
+        guard let resolved = target(of: c), Self.functionKinds.contains(resolved.decl.kind.rawValue),
+            !resolved.decl.spelling.hasPrefix("operator")
+        else { return }
         let point = filePoint(c.location)
         guard let file = known(point.file) else { return }
         let targetName = qualifiedName(resolved.decl)

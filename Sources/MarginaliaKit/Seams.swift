@@ -3,11 +3,6 @@ import Foundation
 import IndexDatabase
 import IndexModel
 
-enum ClangPhase {
-    static func run(root: URL, files: [RepoPath], allFiles: [FileRecord], jobs: Int, progress: ProgressSink) throws
-        -> [FileIndex]
-    { [] }
-}
 
 enum Resolution {
     static let version = "0"

@@ -422,7 +422,11 @@ struct Parser {
         let outer = scope
         let qualifiedName = outer.qualifiedName + "." + name
         let kind: SymbolKind = outer.kind == .klass ? .method : .function
-        scanCalls(signatureStart, colon)
+        // Type parameters, defaults and annotations run in the enclosing scope. (Scanned piecewise: the
+        // `(` after `[T]` is no call.)
+        if lpar > signatureStart { scanCalls(signatureStart + 1, lpar - 1) }
+        scanCalls(lpar + 1, rpar)
+        scanCalls(rpar + 1, colon)
 
         let params = parameters(lpar + 1, rpar)
         let line = Int(t[defIndex].line)
@@ -468,14 +472,17 @@ struct Parser {
             return parseSimpleLine()
         }
         var k = nameIndex + 1
-        if k < colon && t[k].isOp(.lsqb) && m[k] > k { k = Int(m[k]) + 1 }
+        if k < colon && t[k].isOp(.lsqb) && m[k] > k {
+            scanCalls(k + 1, Int(m[k]))
+            k = Int(m[k]) + 1
+        }
         var bases: [String] = []
         if k < colon && t[k].isOp(.lpar) && m[k] > k {
             for arg in arguments(k + 1, Int(m[k])) where !arg.keyword {
                 bases.append(text(arg.range.lowerBound, arg.range.upperBound))
             }
+            scanCalls(k + 1, Int(m[k]))
         }
-        scanCalls(nameIndex + 1, colon)
         let name = tokenText(nameIndex)
         let outer = scope
         let qualifiedName = outer.qualifiedName + "." + name
@@ -540,7 +547,15 @@ struct Parser {
         let q = src[s]
         let quoteLength = (s + 2 < e && src[s + 1] == q && src[s + 2] == q && e - s >= 6) ? 3 : 1
         let cs = s + quoteLength
-        let ce = max(cs, e - quoteLength)
+        var ce = e
+        // An unterminated literal has no closing quotes to drop.
+        if e - cs >= quoteLength && (0..<quoteLength).allSatisfy({ src[e - 1 - $0] == q }) {
+            var backslashes = 0
+            while e - quoteLength - 1 - backslashes >= cs && src[e - quoteLength - 1 - backslashes] == 92 {
+                backslashes += 1
+            }
+            if backslashes % 2 == 0 { ce = e - quoteLength }
+        }
         var out: [UInt8] = []
         out.reserveCapacity(ce - cs)
         var p = cs
@@ -695,12 +710,16 @@ struct Parser {
         let here = scope
         let line = Int(t[statement.lowerBound].line)
         // A lambda that is the whole value and the only target a name: a named lambda.
-        var lambdaParts: (lambda: Int, colon: Int)? = nil
-        if let v = value, targets.count == 1, targets[0].count == 1, t[targets[0].lowerBound].kind == .name,
-           t[v.lowerBound].isKw(.kLambda), let colon = lambdaColon(v.lowerBound, v.upperBound),
-           lambdaBodyEnd(colon + 1, v.upperBound) == v.upperBound
-        {
-            lambdaParts = (v.lowerBound, colon)
+        var lambdaParts: (lambda: Int, colon: Int, end: Int)? = nil
+        if var v = value, targets.count == 1, targets[0].count == 1, t[targets[0].lowerBound].kind == .name {
+            while v.count >= 2 && t[v.lowerBound].isOp(.lpar) && Int(m[v.lowerBound]) == v.upperBound - 1 {
+                v = (v.lowerBound + 1)..<(v.upperBound - 1)
+            }
+            if !v.isEmpty, t[v.lowerBound].isKw(.kLambda), let colon = lambdaColon(v.lowerBound, v.upperBound),
+               lambdaBodyEnd(colon + 1, v.upperBound) == v.upperBound
+            {
+                lambdaParts = (v.lowerBound, colon, v.upperBound)
+            }
         }
         for target in targets {
             scanCalls(target.lowerBound, target.upperBound)
@@ -708,9 +727,8 @@ struct Parser {
             if let parts = lambdaParts {
                 let nameIndex = target.lowerBound
                 let name = tokenText(nameIndex)
-                let v = value!
                 symbols.append(Symbol(qualifiedName: here.qualifiedName + "." + name, name: name, kind: .lambda,
-                                      language: .python, file: path, range: range(parts.lambda, v.upperBound - 1),
+                                      language: .python, file: path, range: range(parts.lambda, parts.end - 1),
                                       nameRange: range(nameIndex, nameIndex),
                                       signature: "(" + text(parts.lambda + 1, parts.colon) + ")",
                                       parent: here.qualifiedName))
@@ -761,10 +779,11 @@ struct Parser {
         if let ann = annotation { scanCalls(ann.lowerBound, ann.upperBound) }
         guard let v = value else { return }
         if let parts = lambdaParts {
+            scanCalls(v.lowerBound, parts.lambda + 1)  // nothing but parentheses, kept for robustness
             scanCalls(parts.lambda + 1, parts.colon)
             let saved = callerOverride
             callerOverride = here.qualifiedName + "." + tokenText(targets[0].lowerBound)
-            scanCalls(parts.colon + 1, v.upperBound)
+            scanCalls(parts.colon + 1, parts.end)
             callerOverride = saved
         } else {
             scanCalls(v.lowerBound, v.upperBound)
@@ -805,11 +824,16 @@ struct Parser {
         return nil
     }
 
-    /// Where a lambda body starting at `s` ends: the first top-level `,` or `b`.
+    /// Where a lambda body starting at `s` ends: the first top-level `,` (not one in the parameters
+    /// of a nested lambda) or `b`.
     func lambdaBodyEnd(_ s: Int, _ b: Int) -> Int {
         var k = s
         while k < b {
             let tok = t[k]
+            if tok.isKw(.kLambda), let colon = lambdaColon(k, b) {
+                k = colon + 1
+                continue
+            }
             if tok.kind == .op {
                 if (tok.isOp(.lpar) || tok.isOp(.lsqb) || tok.isOp(.lbrace)), m[k] > k { k = Int(m[k]) }
                 else if tok.isOp(.comma) { return k }
@@ -859,10 +883,14 @@ struct Parser {
     func dottedName(_ k: Int, _ b: Int) -> (String, Int) {
         var k = k
         var parts: [String] = []
-        while k < b && t[k].kind == .name {
+        while k < b && t[k].kind == .name && t[k].kw == .none {
             parts.append(tokenText(k))
             k += 1
-            if k < b && t[k].isOp(.dot) && k + 1 < b && t[k + 1].kind == .name { k += 1 } else { break }
+            if k < b && t[k].isOp(.dot) && k + 1 < b && t[k + 1].kind == .name && t[k + 1].kw == .none {
+                k += 1
+            } else {
+                break
+            }
         }
         return (parts.joined(separator: "."), k)
     }
@@ -1005,6 +1033,9 @@ struct Parser {
                 }
             } else if tok.isKw(.kLambda) {
                 lambdas += 1
+            } else if tok.isKw(.kFor) {
+                // A bare generator expression is the call's only argument: `f(x for x, y in z)`.
+                return [(a..<b, false)]
             } else if tok.kind == .fstringStart, m[k] > k, Int(m[k]) < b {
                 k = Int(m[k])
             }

@@ -28,6 +28,7 @@ public struct PythonIndexer: Sendable {
             }
             parser.parseModule()
             diagnostics += parser.diagnostics
+            diagnostics.sort { ($0.line, $0.column) < ($1.line, $1.column) }
             return FileIndex(path: path, language: .python, symbols: parser.symbols, calls: parser.calls,
                              imports: parser.imports, typeFacts: parser.facts, diagnostics: diagnostics,
                              exports: parser.exports)
