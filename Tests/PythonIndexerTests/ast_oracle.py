@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Oracle for the PythonIndexer differential test: CPython's own `ast` view of a source tree.
 
-    ast_oracle.py [--calls] ROOT
+    ast_oracle.py [--calls | --imports] ROOT
 
 Walks ROOT for *.py files (sorted, symlinked directories not followed) and prints one tab-separated
 line per class / function definition:
@@ -21,6 +21,14 @@ with 1-based byte columns (end one past the last byte), CALLEE the source text o
 expression with all whitespace removed, ARGC the number of positional arguments, and CALLER the
 innermost enclosing class body, function or named lambda (`f = lambda ...`) that runs the call:
 decorators, default values, annotations and base classes run in the enclosing scope.
+
+With --imports it prints one line per imported name:
+
+    PATH <TAB> import <TAB> SCOPE <TAB> MODULE <TAB> LEVEL <TAB> NAME <TAB> ALIAS <TAB> LINE <TAB> CONDITIONAL
+
+SCOPE is the innermost enclosing def or class (else the module); CONDITIONAL is 1 when, within that
+scope, the import sits under if/elif/else, try/except/else/finally, a match case or the else of a
+loop, 0 otherwise.
 """
 import ast
 import io
@@ -121,9 +129,33 @@ def calls(node, caller, rel, data, starts, out):
         calls(child, caller, rel, data, starts, out)
 
 
+def imports(node, scope, conditional, rel, out):
+    for field, value in ast.iter_fields(node):
+        children = value if isinstance(value, list) else [value]
+        for child in children:
+            if not isinstance(child, ast.AST):
+                continue
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                imports(child, scope + "." + child.name, False, rel, out)
+                continue
+            cond = conditional or isinstance(node, (ast.If, ast.Try, ast.match_case)) \
+                or (isinstance(node, getattr(ast, "TryStar", ast.Try))) \
+                or (isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and field == "orelse")
+            if isinstance(child, ast.Import):
+                for a in child.names:
+                    out.append(f"{rel}\timport\t{scope}\t{a.name}\t0\t\t{a.asname or ''}\t{a.lineno}\t{int(cond)}")
+            elif isinstance(child, ast.ImportFrom):
+                for a in child.names:
+                    out.append(f"{rel}\timport\t{scope}\t{child.module or ''}\t{child.level}\t{a.name}"
+                               f"\t{a.asname or ''}\t{a.lineno}\t{int(cond)}")
+            else:
+                imports(child, scope, cond, rel, out)
+
+
 def main():
-    want_calls = sys.argv[1] == "--calls"
-    root = sys.argv[2] if want_calls else sys.argv[1]
+    mode = sys.argv[1] if sys.argv[1].startswith("--") else ""
+    root = sys.argv[2] if mode else sys.argv[1]
+    want_calls = mode == "--calls"
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -143,7 +175,9 @@ def main():
             message = str(e).replace("\t", " ").replace("\n", " ")
             out.append(f"{rel}\t!error\t{message}")
             continue
-        if want_calls:
+        if mode == "--imports":
+            imports(tree, module_name(rel), False, rel, out)
+        elif want_calls:
             starts = [0]
             for line in data.splitlines(keepends=True):
                 starts.append(starts[-1] + len(line))
