@@ -12,6 +12,18 @@ final class DifferentialTests: XCTestCase {
     func testCallSitesMatchAstOn0330() throws { try compareCallsWithAst(version: "0.33.0") }
     func testImportsMatchAstOn062() throws { try compareImportsWithAst(version: "0.6.2") }
     func testImportsMatchAstOn0330() throws { try compareImportsWithAst(version: "0.33.0") }
+    func testVariablesMatchAstOn062() throws { try compareVariablesWithAst(version: "0.6.2") }
+    func testVariablesMatchAstOn0330() throws { try compareVariablesWithAst(version: "0.33.0") }
+
+    /// Module- and class-level assigned names and named lambdas: qualified name, kind, name line.
+    func compareVariablesWithAst(version: String) throws {
+        try compareRecords(version: version, oracleMode: "--variables", what: "variables and named lambdas") {
+            path, index in
+            index.symbols.filter { $0.kind == .variable || $0.kind == .lambda }.map {
+                "\(path)\t\($0.kind.rawValue)\t\($0.qualifiedName)\t\($0.nameRange?.start.line ?? 0)"
+            }
+        }
+    }
 
     /// Every imported name: scope, module, level, name, alias, line and whether it is conditional.
     func compareImportsWithAst(version: String) throws {

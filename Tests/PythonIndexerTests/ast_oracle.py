@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Oracle for the PythonIndexer differential test: CPython's own `ast` view of a source tree.
 
-    ast_oracle.py [--calls | --imports] ROOT
+    ast_oracle.py [--calls | --imports | --variables] ROOT
 
 Walks ROOT for *.py files (sorted, symlinked directories not followed) and prints one tab-separated
 line per class / function definition:
@@ -29,6 +29,12 @@ With --imports it prints one line per imported name:
 SCOPE is the innermost enclosing def or class (else the module); CONDITIONAL is 1 when, within that
 scope, the import sits under if/elif/else, try/except/else/finally, a match case or the else of a
 loop, 0 otherwise.
+
+With --variables it prints one line per name bound by an assignment (`x = ...`, `a, *b = ...`,
+`x: T = ...`, `x: T`) in a module or class body (also under if/try/for/with), and per lambda assigned
+to a single name anywhere (`f = lambda ...`, kind `lambda`):
+
+    PATH <TAB> KIND <TAB> QUALNAME <TAB> LINE
 """
 import ast
 import io
@@ -152,6 +158,47 @@ def imports(node, scope, conditional, rel, out):
                 imports(child, scope, cond, rel, out)
 
 
+def flat_names(target):
+    if isinstance(target, ast.Name):
+        return [target]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        names = []
+        for e in target.elts:
+            if isinstance(e, ast.Starred):
+                e = e.value
+            if not isinstance(e, ast.Name):
+                return []
+            names.append(e)
+        return names
+    return []
+
+
+def variables(node, scope, in_function, rel, out):
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            variables(child, scope + "." + child.name, True, rel, out)
+            continue
+        if isinstance(child, ast.ClassDef):
+            variables(child, scope + "." + child.name, False, rel, out)
+            continue
+        targets = None
+        if isinstance(child, ast.Assign):
+            targets = child.targets
+        elif isinstance(child, ast.AnnAssign):
+            targets = [child.target]
+        if targets is not None:
+            if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(child.value, ast.Lambda):
+                t = targets[0]
+                out.append(f"{rel}\tlambda\t{scope}.{t.id}\t{t.lineno}")
+            elif not in_function:
+                for target in targets:
+                    for t in flat_names(target):
+                        out.append(f"{rel}\tvariable\t{scope}.{t.id}\t{t.lineno}")
+            continue
+        if not isinstance(child, ast.Lambda):
+            variables(child, scope, in_function, rel, out)
+
+
 def main():
     mode = sys.argv[1] if sys.argv[1].startswith("--") else ""
     root = sys.argv[2] if mode else sys.argv[1]
@@ -175,7 +222,9 @@ def main():
             message = str(e).replace("\t", " ").replace("\n", " ")
             out.append(f"{rel}\t!error\t{message}")
             continue
-        if mode == "--imports":
+        if mode == "--variables":
+            variables(tree, module_name(rel), False, rel, out)
+        elif mode == "--imports":
             imports(tree, module_name(rel), False, rel, out)
         elif want_calls:
             starts = [0]
