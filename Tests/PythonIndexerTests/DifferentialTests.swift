@@ -4,7 +4,8 @@ import PythonIndexer
 import XCTest
 
 /// Compares the classes and functions the indexer finds in a real vLLM release with CPython's `ast`
-/// (Tests/PythonIndexerTests/ast_oracle.py): same qualified names, kinds, first and last lines.
+/// (Tests/PythonIndexerTests/ast_oracle.py): same qualified names, kinds, first and last lines (and
+/// columns); then call sites, imports and assigned names the same way.
 final class DifferentialTests: XCTestCase {
     func testMatchesAstOn062() throws { try compareWithAst(version: "0.6.2") }
     func testMatchesAstOn0330() throws { try compareWithAst(version: "0.33.0") }
@@ -112,7 +113,8 @@ final class DifferentialTests: XCTestCase {
             let repoPath = RepoPath(path)
             let index = indexer.index(source: source, path: repoPath, moduleName: PythonIndexer.moduleName(for: repoPath))
             for s in index.symbols where s.kind == .class || s.kind == .function || s.kind == .method {
-                actual.insert("\(path)\t\(s.kind.rawValue)\t\(s.qualifiedName)\t\(s.range.start.line)\t\(s.range.end.line)")
+                actual.insert("\(path)\t\(s.kind.rawValue)\t\(s.qualifiedName)\t\(s.range.start.line)\t\(s.range.end.line)"
+                              + "\t\(s.range.start.column)-\(s.range.end.column)")
             }
         }
         let missing = expected.subtracting(actual).sorted()

@@ -6,7 +6,9 @@
 Walks ROOT for *.py files (sorted, symlinked directories not followed) and prints one tab-separated
 line per class / function definition:
 
-    PATH <TAB> KIND <TAB> QUALNAME <TAB> LINENO <TAB> END_LINENO
+    PATH <TAB> KIND <TAB> QUALNAME <TAB> LINENO <TAB> END_LINENO <TAB> COL-END_COL
+
+(the columns 1-based UTF-8 byte columns, the end one past the last byte)
 
 KIND is `class`, `method` (a def whose nearest enclosing def/class is a class, even under if/try)
 or `function`. QUALNAME is the dotted module name (path from ROOT, `/__init__` dropped) followed by
@@ -56,11 +58,13 @@ def walk(node, prefix, in_class, out, rel):
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
             qual = prefix + "." + child.name
             kind = "method" if in_class else "function"
-            out.append(f"{rel}\t{kind}\t{qual}\t{child.lineno}\t{child.end_lineno}")
+            out.append(f"{rel}\t{kind}\t{qual}\t{child.lineno}\t{child.end_lineno}"
+                       f"\t{child.col_offset + 1}-{child.end_col_offset + 1}")
             walk(child, qual, False, out, rel)
         elif isinstance(child, ast.ClassDef):
             qual = prefix + "." + child.name
-            out.append(f"{rel}\tclass\t{qual}\t{child.lineno}\t{child.end_lineno}")
+            out.append(f"{rel}\tclass\t{qual}\t{child.lineno}\t{child.end_lineno}"
+                       f"\t{child.col_offset + 1}-{child.end_col_offset + 1}")
             walk(child, qual, True, out, rel)
         else:
             walk(child, prefix, in_class, out, rel)
