@@ -21,6 +21,9 @@ public struct EdgeKind: RawRepresentable, Hashable, Codable, Sendable, Comparabl
     public static let opBinding = EdgeKind(rawValue: "op-binding")
     /// A registration block (`TORCH_LIBRARY` body, pybind11 module) to the function it registers.
     public static let registration = EdgeKind(rawValue: "registration")
+    /// A dispatch hub to one implementation it may run (`torch.nn.Module.__call__` to each checkout
+    /// `forward`); located at the implementation's definition.
+    public static let dispatch = EdgeKind(rawValue: "dispatch")
 }
 
 /// How sure the resolver is that an edge is real. Ordered from most to least sure.

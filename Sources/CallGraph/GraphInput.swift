@@ -73,7 +73,8 @@ private struct SymbolKey: Hashable {
 /// `TORCH_LIBRARY_EXPAND(TORCH_EXTENSION_NAME, ops)` blocks in it.
 ///
 /// The rule, read off vLLM's build: `cmake/utils.cmake` compiles every source of
-/// `define_gpu_extension_target(NAME ... SOURCES ...)` with `-DTORCH_EXTENSION_NAME=NAME`. So
+/// `define_gpu_extension_target(NAME ... SOURCES ...)` (`define_extension_target` in later releases) with
+/// `-DTORCH_EXTENSION_NAME=NAME`. So
 /// `derive(buildFiles:)` reads each CMake text for `set(VAR ...)` and `list(APPEND VAR ...)` (with
 /// `${VAR}` expanded, `if()` branches all taken) and maps every source of such a target to the target's
 /// name. A file in no target (headers, files the scan missed) gets `fallback`: `_C` when setup.py
@@ -127,7 +128,7 @@ public struct NamespaceMacros: Hashable, Codable, Sendable {
                 case "list":
                     guard args.count >= 2, args[0] == "APPEND" else { continue }
                     vars[args[1], default: []] += args.dropFirst(2)
-                case "define_gpu_extension_target":
+                case "define_gpu_extension_target", "define_extension_target":
                     guard let name = args.first else { continue }
                     var inSources = false
                     for a in args.dropFirst() {

@@ -222,6 +222,7 @@ func neighbours(_ node: String, _ direction: Direction, _ store: EdgeStore, _ mi
 /// A path through the graph: edges from the source to the target.
 public struct CallPath: Hashable, Sendable {
     public var hops: [Edge]
+    public init(hops: [Edge]) { self.hops = hops }
     /// The weakest confidence along the path.
     public var confidence: Confidence { hops.map(\.confidence).max() ?? .exact }
 }
@@ -235,6 +236,12 @@ public struct PathResult: Hashable, Sendable {
     public var truncated: Bool
     /// Which limit stopped it, "" when none.
     public var limitNote: String
+
+    public init(paths: [CallPath], truncated: Bool = false, limitNote: String = "") {
+        self.paths = paths
+        self.truncated = truncated
+        self.limitNote = limitNote
+    }
 }
 
 /// Finds up to `maxPaths` simple paths (no node twice) of at most `maxDepth` edges from `source` to

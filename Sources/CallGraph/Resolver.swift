@@ -286,16 +286,36 @@ final class Resolver {
             return [externalTarget(p, v)]
         case .externalInstance(let p):
             guard PythonWorld.isTorchModulePath(p) else { return [] }
-            let forwards = py.allModuleForwards()
-            var out = [Target(callee: p + ".__call__", confidence: v.confidence, note: v.note)]
-            node(p + ".__call__", .external)
-            for f in forwards {
-                out.append(Target(callee: f, confidence: .candidate,
-                                  note: "\(v.note.isEmpty ? p : v.note) -> one of \(forwards.count) nn.Module forwards"))
+            if p != "torch.nn.Module", p != "torch.nn.modules.module.Module" {
+                // A concrete torch module (`nn.Linear(...)`): its own __call__, outside the checkout.
+                node(p + ".__call__", .external)
+                return [Target(callee: p + ".__call__", confidence: v.confidence, note: v.note)]
             }
-            return out
+            // An nn.Module of unknown class: the call goes to one hub node, `torch.nn.Module.__call__`, which
+            // has a `dispatch` edge to every forward of the checkout. One edge per call site instead of one per
+            // (site, forward) keeps the graph linear in size; paths and callers read the same.
+            addModuleCallHub()
+            return [Target(callee: Resolver.moduleCallHub, confidence: v.confidence,
+                           note: [v.note, "runs forward of the module's class"].filter { !$0.isEmpty }.joined(separator: "; "))]
         case .module, .superProxy, .tuple, .sequence:
             return []
+        }
+    }
+
+    static let moduleCallHub = "torch.nn.Module.__call__"
+    var moduleHubDone = false
+
+    /// Adds `torch.nn.Module.__call__ -> forward` dispatch edges, once.
+    func addModuleCallHub() {
+        guard !moduleHubDone else { return }
+        moduleHubDone = true
+        let forwards = py.allModuleForwards()
+        node(Resolver.moduleCallHub, .external, detail: "dispatch hub: \(forwards.count) nn.Module forwards in the checkout")
+        for f in forwards {
+            guard let s = py.symbol(f) else { continue }
+            add(Edge(caller: Resolver.moduleCallHub, callee: f, kind: .dispatch, confidence: .candidate, file: s.file,
+                     line: s.range.start.line, column: s.range.start.column,
+                     note: "nn.Module.__call__ runs forward: one of \(forwards.count) nn.Module forwards"))
         }
     }
 

@@ -96,6 +96,7 @@ final class NamespaceMacroTests: XCTestCase {
           WITH_SOABI)
         set(VLLM_MOE_EXT_SRC "csrc/moe/torch_bindings.cpp")
         define_gpu_extension_target(_moe_C DESTINATION vllm SOURCES ${VLLM_MOE_EXT_SRC} USE_SABI 3)
+        define_extension_target(fs_io_C DESTINATION vllm LANGUAGE CXX SOURCES csrc/fs_io.cpp WITH_SOABI)
         """
         let m = NamespaceMacros.derive(buildFiles: ["CMakeLists.txt": cmake, "setup.py": "CMakeExtension(name=\"vllm._C\")"])
         XCTAssertEqual(m.extensionName(for: "csrc/torch_bindings.cpp"), "_C")
@@ -105,6 +106,7 @@ final class NamespaceMacroTests: XCTestCase {
         XCTAssertEqual(m.expand("TORCH_EXTENSION_NAME", in: "csrc/moe/torch_bindings.cpp"), "_moe_C")
         XCTAssertEqual(m.expand("vllm", in: "x.cpp"), "vllm")
         XCTAssertEqual(m.extensionName(for: "csrc/unlisted.h"), "_C")
+        XCTAssertEqual(m.extensionName(for: "csrc/fs_io.cpp"), "fs_io_C")
     }
 }
 
