@@ -414,7 +414,17 @@ final class PythonWorld {
         let stated = facts.filter { $0.origin == .annotation || $0.origin == .parameter || $0.origin == .returns }
         var values: [Typed] = []
         for f in (stated.isEmpty ? facts : stated) { values += typesOfFact(f) }
-        let result = dedupe(values)
+        var result = dedupe(values)
+        // Several functions assigned to one name (`self.step_fn = self.step if c else self.other`): each
+        // is only a candidate.
+        let functions = Set(result.compactMap { v -> String? in if case .function(let f) = v.value { return f } else { return nil } })
+        if functions.count > 1 {
+            result = result.map { v in
+                guard case .function = v.value else { return v }
+                return Typed(value: v.value, confidence: v.confidence.weakened(by: .candidate),
+                             note: "\(v.note.isEmpty ? "" : v.note + "; ")one of \(functions.count) functions assigned to \(target)")
+            }
+        }
         factMemo[key] = result
         return result
     }

@@ -89,7 +89,10 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
                 }
                 guard let eq = assignmentEquals(line) else { continue }
                 let lhs = String(line[..<eq]).trimmingCharacters(in: .whitespaces)
-                let rhs = String(line[line.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+                var rhs = String(line[line.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+                if rhs.hasPrefix("("), rhs.hasSuffix(")"), wholeCallCallee("f" + rhs) != nil {
+                    rhs = String(rhs.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)   // `x = (a if c else b)`
+                }
                 let targets = lhs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 func place(_ t: String) -> (scope: String, target: String)? {
                     if isIdentifier(t) { return outerNames.contains(t) ? nil : (fn.qualifiedName, t) }
