@@ -222,7 +222,13 @@ func neighbours(_ node: String, _ direction: Direction, _ store: EdgeStore, _ mi
 /// A path through the graph: edges from the source to the target.
 public struct CallPath: Hashable, Sendable {
     public var hops: [Edge]
-    public init(hops: [Edge]) { self.hops = hops }
+    /// For each hop, the other edges between the same two nodes (other call sites, other dispatch keys of
+    /// an op), in file order; empty when none or not filled.
+    public var parallel: [[Edge]]
+    public init(hops: [Edge], parallel: [[Edge]] = []) {
+        self.hops = hops
+        self.parallel = parallel
+    }
     /// The weakest confidence along the path.
     public var confidence: Confidence { hops.map(\.confidence).max() ?? .exact }
 }
@@ -317,6 +323,7 @@ public func paths(from source: String, to target: String, in store: EdgeStore, m
         }
         length += 1
     }
+    found = found.map { withParallelEdges($0, store, minConfidence) }
     if found.count == maxPaths, length <= maxDepth, !truncated {
         truncated = true
         note = "stopped at \(maxPaths) paths; paths longer than \(length - 1) hops not searched"
@@ -347,5 +354,14 @@ public func paths(from source: String, to target: String, via: [String], in stor
         }
         hops += p.hops
     }
-    return PathResult(paths: [CallPath(hops: hops)], truncated: truncated, limitNote: notes.joined(separator: "; "))
+    return PathResult(paths: [withParallelEdges(CallPath(hops: hops), store, minConfidence)], truncated: truncated,
+                      limitNote: notes.joined(separator: "; "))
+}
+
+func withParallelEdges(_ p: CallPath, _ store: EdgeStore, _ minConfidence: Confidence) -> CallPath {
+    var q = p
+    q.parallel = p.hops.map { h in
+        store.outgoing(h.caller).filter { $0.callee == h.callee && $0 != h && $0.confidence <= minConfidence }
+    }
+    return q
 }
