@@ -54,7 +54,8 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
             // Names declared `global`/`nonlocal` are not this function's locals.
             var outerNames = Set<String>()
             if n <= last {
-                for k in n...last where !inner.contains(where: { $0.contains(k) }) {
+                for k in n...last where firstByte(text[k - 1]) == 103 || firstByte(text[k - 1]) == 110 {   // 'g', 'n'
+                    if inner.contains(where: { $0.contains(k) }) { continue }
                     let t = text[k - 1].trimmingCharacters(in: .whitespaces)
                     for kw in ["global ", "nonlocal "] where t.hasPrefix(kw) {
                         for name in t.dropFirst(kw.count).split(separator: ",") { outerNames.insert(name.trimmingCharacters(in: .whitespaces)) }
@@ -63,6 +64,7 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
             }
             while n <= last {
                 defer { n += 1 }
+                if !mayCarryFact(text[n - 1]) { continue }
                 if inner.contains(where: { $0.contains(n) }) { continue }
                 var line = stripComment(text[n - 1]).trimmingCharacters(in: .whitespaces)
                 var extra = n
@@ -307,4 +309,26 @@ private func conditionalBranches(_ s: String) -> (String, String)? {
         i = s.index(after: i)
     }
     return nil
+}
+
+/// A cheap byte test: only lines with `=`, or starting with `return`/`for`, can carry a fact.
+private func mayCarryFact(_ line: String) -> Bool {
+    var sawText = false
+    var first: [UInt8] = []
+    for b in line.utf8 {
+        if b == 61 { return true }   // '='
+        if !sawText {
+            if b == 32 || b == 9 { continue }
+            sawText = true
+        }
+        if first.count < 7 { first.append(b) }
+    }
+    let head = String(decoding: first, as: UTF8.self)
+    return head.hasPrefix("return ") || head.hasPrefix("for ")
+}
+
+/// The first byte that is not a space or tab, 0 when none.
+private func firstByte(_ line: String) -> UInt8 {
+    for b in line.utf8 where b != 32 && b != 9 { return b }
+    return 0
 }
