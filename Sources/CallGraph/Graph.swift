@@ -120,6 +120,9 @@ public enum UnresolvedReason: String, Codable, Sendable, CaseIterable, Comparabl
     case notCallable = "not-callable"
     /// `torch.ops.NS.OP` with no registration of NS::OP in the checkout.
     case unregisteredOp = "unregistered-op"
+    /// `f().m()` where `f` is outside the checkout and says nothing of what it returns
+    /// (`torch.arange(n).view(...)`): the call leaves the checkout, to an unknown library method.
+    case externalValue = "external-value"
     /// C++: libclang resolved no declaration and the written name matches no symbol.
     case noCppTarget = "no-cpp-target"
 
