@@ -332,3 +332,40 @@ private func firstByte(_ line: String) -> UInt8 {
     for b in line.utf8 where b != 32 && b != 9 { return b }
     return 0
 }
+
+/// Fills `CallSite.arguments` from the source for the Python calls the resolver reads registrations
+/// from (`direct_register_custom_op`, `custom_op`, `Library.impl`/`define`), when the index left it empty:
+/// the text between the call's parentheses, from its recorded range.
+public func fillRegistrationArguments(_ calls: [CallSite], lines: (RepoPath) -> [String]?) -> [CallSite] {
+    let names: Set<String> = ["direct_register_custom_op", "custom_op"]
+    return calls.map { c in
+        guard c.arguments.isEmpty, Language.of(path: c.file.rawValue) == .python,
+              let last = c.callee.split(separator: ".").last, names.contains(String(last)),
+              let text = lines(c.file), c.range.start.line >= 1, c.range.end.line <= text.count
+        else { return c }
+        var joined = ""
+        for n in c.range.start.line...max(c.range.start.line, c.range.end.line) {
+            var line = text[n - 1]
+            if n == c.range.end.line {
+                let bytes = Array(line.utf8)
+                line = String(decoding: bytes.prefix(max(0, c.range.end.column)), as: UTF8.self)
+            }
+            if n == c.range.start.line {
+                let bytes = Array(line.utf8)
+                line = String(decoding: bytes.dropFirst(max(0, c.range.start.column - 1)), as: UTF8.self)
+            }
+            joined += stripComment(line) + " "
+        }
+        guard let open = joined.firstIndex(of: "("), let close = joined.lastIndex(of: ")"), open < close else { return c }
+        var out = c
+        out.arguments = String(joined[joined.index(after: open)..<close]).trimmingCharacters(in: .whitespacesAndNewlines)
+        return out
+    }
+}
+
+/// Adds what the index may lack, read from the checkout's source lines: `sourceFacts` and
+/// `fillRegistrationArguments`. The pipeline calls this once before `resolve`.
+public func supplementFromSource(_ input: inout GraphInput, lines: (RepoPath) -> [String]?) {
+    input.typeFacts += sourceFacts(symbols: input.symbols, existing: input.typeFacts, lines: lines)
+    input.calls = fillRegistrationArguments(input.calls, lines: lines)
+}

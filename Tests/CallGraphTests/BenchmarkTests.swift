@@ -24,7 +24,7 @@ final class BenchmarkTests: XCTestCase {
         t = Date()
         let source = SourceCache(root: root)
         var input = GraphInput(files: py + cpp, macros: NamespaceMacros.derive(buildFiles: buildFiles(root: root)))
-        input.typeFacts += sourceFacts(symbols: input.symbols, existing: input.typeFacts, lines: { source.lines($0) })
+        supplementFromSource(&input, lines: { source.lines($0) })
         let factTime = Date().timeIntervalSince(t)
         t = Date()
         let g = resolve(input)
