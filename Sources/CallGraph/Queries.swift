@@ -29,7 +29,9 @@ public struct InMemoryEdgeStore: EdgeStore, Sendable {
         }
         nodeNames = names.sorted()
     }
+    /// Edges from `node`, sorted.
     public func outgoing(_ node: String) -> [Edge] { out[node] ?? [] }
+    /// Edges into `node`, sorted.
     public func incoming(_ node: String) -> [Edge] { into[node] ?? [] }
 }
 
@@ -138,6 +140,7 @@ public struct CallTreeBranch: Hashable, Sendable {
     public var edge: Edge
     /// The node this branch shows (callee for callees trees, caller for callers trees).
     public var node: String
+    /// The next level (empty at the depth limit or for a node already shown).
     public var children: [CallTreeBranch]
     /// True when the node was already expanded nearer the root (or is on its own path): not expanded again.
     public var seen: Bool
@@ -147,8 +150,11 @@ public struct CallTreeBranch: Hashable, Sendable {
 
 /// A callers or callees tree, expanded breadth first so every node is expanded at its shallowest depth.
 public struct CallTree: Hashable, Sendable {
+    /// The node asked about.
     public var root: String
+    /// Callers or callees.
     public var direction: Direction
+    /// The first level.
     public var children: [CallTreeBranch]
     /// True when `maxNodes` stopped the expansion.
     public var truncated: Bool
@@ -221,6 +227,7 @@ func neighbours(_ node: String, _ direction: Direction, _ store: EdgeStore, _ mi
 
 /// A path through the graph: edges from the source to the target.
 public struct CallPath: Hashable, Sendable {
+    /// The edges in order; `hops[0].caller` is the source, `hops.last.callee` the target.
     public var hops: [Edge]
     /// For each hop, the other edges between the same two nodes (other call sites, other dispatch keys of
     /// an op), in file order; empty when none or not filled.
