@@ -135,6 +135,9 @@ final class PythonWorld {
     var directSubclasses: [String: [String]] = [:]
     var methodsByName: [String: [String]] = [:]
     var classQNs: [String] = []
+    /// Names of compiled extension modules (`_C`, `_moe_C`, pybind11 modules): a missing submodule of a
+    /// checkout package with one of these names is the built extension, outside the checkout.
+    var extensionModules: Set<String> = []
 
     // Memo tables.
     private var nameMemo: [String: Evaluation] = [:]
@@ -817,6 +820,9 @@ final class PythonWorld {
         switch v.value {
         case .module(let m):
             let r = memberOfModule(m, attr, referencedFrom: m)
+            if r.values.isEmpty, r.failure == .unknownName, extensionModules.contains(attr) {
+                return .ok([Typed(value: .external(m + "." + attr), confidence: v.confidence, note: "compiled extension")])
+            }
             return Evaluation(values: r.values.map { Typed(value: $0.value, confidence: $0.confidence.weakened(by: v.confidence), note: $0.note) },
                               failure: r.failure == .unknownName ? .attributeNotFound : r.failure)
         case .external(let p):

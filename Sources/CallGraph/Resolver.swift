@@ -53,6 +53,12 @@ final class Resolver {
         for f in input.exports.keys { files.insert(f) }
         py = PythonWorld(symbols: input.symbols, imports: input.imports, facts: input.typeFacts, exports: input.exports,
                          files: files)
+        var extensions = Set(input.macros.extensionNameByFile.values)
+        extensions.insert(input.macros.fallback)
+        for r in input.registrations where r.kind == .pybind {
+            extensions.insert(r.namespace.isEmpty ? input.macros.expand(r.namespaceExpression, in: r.file) : r.namespace)
+        }
+        py.extensionModules = extensions
         for s in input.symbols where s.language != .python {
             if !s.usr.isEmpty, !(cppByUSR[s.usr]?.contains(s.qualifiedName) ?? false) {
                 cppByUSR[s.usr, default: []].append(s.qualifiedName)

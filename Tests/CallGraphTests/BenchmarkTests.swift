@@ -35,6 +35,9 @@ final class BenchmarkTests: XCTestCase {
         var cppReasons: [UnresolvedReason: Int] = [:]
         for u in g.unresolved where !u.file.rawValue.hasSuffix(".py") { cppReasons[u.reason, default: 0] += 1 }
         print("C++ unresolved: \(cppReasons.map { "\($0.key.rawValue) \($0.value)" }.sorted())")
+        var names: [String: Int] = [:]
+        for u in g.unresolved where !u.file.rawValue.hasSuffix(".py") { names[u.callee, default: 0] += 1 }
+        print("most frequent unresolved C++ callees: \(names.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(12).map { "\($0.key) \($0.value)" })")
         let store = InMemoryEdgeStore(edges: g.edges)
         let r = paths(from: "vllm.entrypoints.llm.LLM.generate", to: "vllm::paged_attention_v1_kernel", in: store, maxDepth: 20, maxPaths: 1)
         print(GraphFormat.text(r, source: { source.line($0, $1) }))

@@ -65,7 +65,12 @@ final class PythonRuleTests: XCTestCase {
         let reg = Registration(kind: .impl, namespaceExpression: "TORCH_EXTENSION_NAME", namespace: "", opName: "rms_norm",
                                dispatchKey: "CUDA", target: "rms_norm", targetUSR: "c:@F@rms_norm", condition: "defined(USE_ROCM)",
                                file: "csrc/torch_bindings.cpp", line: 12, scope: "TORCH_LIBRARY_init__C")
-        let cpp = FileIndex(path: "csrc/torch_bindings.cpp", language: .cpp, symbols: [fn], registrations: [reg])
+        let ar = Symbol(qualifiedName: "init_custom_ar", name: "init_custom_ar", kind: .function, language: .cpp,
+                        file: "csrc/custom_all_reduce.cu", range: SourceRange(line: 3, column: 1, endLine: 9, endColumn: 2),
+                        usr: "c:@F@init_custom_ar")
+        let pybind = Registration(kind: .pybind, namespaceExpression: "TORCH_EXTENSION_NAME", namespace: "", opName: "init_custom_ar",
+                                  target: "init_custom_ar", targetUSR: "c:@F@init_custom_ar", file: "csrc/pybind.cpp", line: 5)
+        let cpp = FileIndex(path: "csrc/torch_bindings.cpp", language: .cpp, symbols: [fn, ar], registrations: [reg, pybind])
         let g = try check("ops", extra: [cpp])
         let binding = try XCTUnwrap(g.edges.first { $0.caller == "torch.ops._C.rms_norm" })
         XCTAssertEqual(binding.callee, "rms_norm")
@@ -75,6 +80,8 @@ final class PythonRuleTests: XCTestCase {
         XCTAssertTrue(g.edges.contains { $0.caller == "TORCH_LIBRARY_init__C" && $0.callee == "rms_norm" && $0.kind == .registration })
         XCTAssertTrue(g.unresolved.contains { $0.callee == "torch.ops._C.missing_op" && $0.reason == .unregisteredOp })
         XCTAssertTrue(g.nodes.contains { $0.name == "torch.ops._C.missing_op" && $0.kind == .torchOp })
+        // pybind11: `pkg._C.init_custom_ar(x)` reaches the module function node, bound to the C++ function.
+        XCTAssertTrue(g.edges.contains { $0.caller == "_C.init_custom_ar" && $0.callee == "init_custom_ar" && $0.kind == .opBinding })
     }
 
     /// `from . import tools as t` (built by hand: the Python indexer drops `from . import` statements).

@@ -33,3 +33,10 @@ direct_register_custom_op(  # edge: torch.ops.vllm.unified -> pkg.custom.unified
 def use(q):
     torch.ops.vllm.unified(q)  # -> torch.ops.vllm.unified exact
     torch.ops.lora.bgmv(q)     # -> torch.ops.lora.bgmv exact
+
+
+import pkg._C
+
+
+def pybind_user(x):
+    pkg._C.init_custom_ar(x)   # -> _C.init_custom_ar exact
