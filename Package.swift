@@ -49,7 +49,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: v5),
         .executableTarget(name: "marginalia-bench",
-                          dependencies: ["MarginaliaKit", "PagedAttention"],
+                          dependencies: ["MarginaliaKit", "PagedAttention", "PythonIndexer", "ClangIndexer", "IndexModel"],
                           swiftSettings: v5),
 
         // Test targets are enabled as their tests land (an empty test target does not build).
