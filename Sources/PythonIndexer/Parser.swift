@@ -618,8 +618,9 @@ struct Parser {
             if symbols.count > before { variablesStart = before; sawVariables = true }
         }
         i = t[end].kind == .newline ? end + 1 : end
-        var last = end - 1
-        if last > s && t[last].isOp(.semi) { last -= 1 }
+        // A trailing `;` ends the line's last statement no further, but CPython counts it in the
+        // enclosing block (its end is the last token that is not NEWLINE/INDENT/DEDENT).
+        let last = end - 1
         lastVariables = sawVariables ? variablesStart..<symbols.count : nil
         return max(last, s)
     }

@@ -4,18 +4,56 @@ import PythonIndexer
 import XCTest
 
 /// Compares the classes and functions the indexer finds in a real vLLM release with CPython's `ast`
-/// (Tests/PythonIndexerTests/ast_oracle.py): same qualified names, kinds, first and last lines.
+/// (Tests/PythonIndexerTests/ast_oracle.py): same qualified names, kinds, first and last lines (and
+/// columns); then call sites, imports and assigned names the same way.
 final class DifferentialTests: XCTestCase {
     func testMatchesAstOn062() throws { try compareWithAst(version: "0.6.2") }
     func testMatchesAstOn0330() throws { try compareWithAst(version: "0.33.0") }
     func testCallSitesMatchAstOn062() throws { try compareCallsWithAst(version: "0.6.2") }
     func testCallSitesMatchAstOn0330() throws { try compareCallsWithAst(version: "0.33.0") }
+    func testImportsMatchAstOn062() throws { try compareImportsWithAst(version: "0.6.2") }
+    func testImportsMatchAstOn0330() throws { try compareImportsWithAst(version: "0.33.0") }
+    func testVariablesMatchAstOn062() throws { try compareVariablesWithAst(version: "0.6.2") }
+    func testVariablesMatchAstOn0330() throws { try compareVariablesWithAst(version: "0.33.0") }
+
+    /// Module- and class-level assigned names and named lambdas: qualified name, kind, name line.
+    func compareVariablesWithAst(version: String) throws {
+        try compareRecords(version: version, oracleMode: "--variables", what: "variables and named lambdas") {
+            path, index in
+            index.symbols.filter { $0.kind == .variable || $0.kind == .lambda }.map {
+                "\(path)\t\($0.kind.rawValue)\t\($0.qualifiedName)\t\($0.nameRange?.start.line ?? 0)"
+            }
+        }
+    }
+
+    /// Every imported name: scope, module, level, name, alias, line and whether it is conditional.
+    func compareImportsWithAst(version: String) throws {
+        try compareRecords(version: version, oracleMode: "--imports", what: "imports") { path, index in
+            index.imports.map {
+                "\(path)\timport\t\($0.scope)\t\($0.module)\t\($0.level)\t\($0.name)\t\($0.alias)\t\($0.line)"
+                    + "\t\($0.conditional ? 1 : 0)"
+            }
+        }
+    }
 
     /// Every call site: caller, exact range, callee text (whitespace removed) and positional count.
     func compareCallsWithAst(version: String) throws {
+        try compareRecords(version: version, oracleMode: "--calls", what: "call sites") { path, index in
+            index.calls.map { c in
+                let r = c.range
+                return "\(path)\tcall\t\(c.caller)\t\(r.start.line):\(r.start.column)-\(r.end.line):\(r.end.column)"
+                    + "\t\(c.callee.filter { !$0.isWhitespace })\t\(c.argumentCount)"
+            }
+        }
+    }
+
+    /// Runs the oracle in `oracleMode` over a release and compares its lines, as a multiset, with the
+    /// lines `render` makes from our index of each file.
+    func compareRecords(version: String, oracleMode: String, what: String,
+                        render: (String, FileIndex) -> [String]) throws {
         let root = try vllmRelease(version)
         let oracle = packageRoot.appendingPathComponent("Tests/PythonIndexerTests/ast_oracle.py").path
-        let output = String(decoding: try runProcess("python3", [oracle, "--calls", root.path]), as: UTF8.self)
+        let output = String(decoding: try runProcess("python3", [oracle, oracleMode, root.path]), as: UTF8.self)
         var expected: [String: Int] = [:]
         var unparsable = Set<String>()
         for line in output.split(separator: "\n") {
@@ -30,13 +68,7 @@ final class DifferentialTests: XCTestCase {
             let repoPath = RepoPath(path)
             let index = indexer.index(source: try readBytes(root.appendingPathComponent(path)), path: repoPath,
                                       moduleName: PythonIndexer.moduleName(for: repoPath))
-            for c in index.calls {
-                let r = c.range
-                let callee = c.callee.filter { !$0.isWhitespace }
-                let line = "\(path)\tcall\t\(c.caller)\t\(r.start.line):\(r.start.column)-\(r.end.line):\(r.end.column)"
-                    + "\t\(callee)\t\(c.argumentCount)"
-                actual[line, default: 0] += 1
-            }
+            for line in render(path, index) { actual[line, default: 0] += 1 }
         }
         var missing: [String] = [], extra: [String] = []
         var identical = 0
@@ -49,12 +81,12 @@ final class DifferentialTests: XCTestCase {
             extra += Array(repeating: line, count: n - (expected[line] ?? 0))
         }
         let total = expected.values.reduce(0, +)
-        print("vLLM \(version): \(identical)/\(total) call sites identical to ast, \(missing.count) missing, "
-              + "\(extra.count) extra")
+        print("vLLM \(version): \(identical)/\(total) \(what) identical to ast, \(missing.count) missing, "
+              + "\(extra.count) extra, \(unparsable.count) files unparsable by ast")
         if !missing.isEmpty || !extra.isEmpty {
             let listing = (missing.sorted().prefix(40).map { "  ast only:  \($0)" }
                            + extra.sorted().prefix(40).map { "  ours only: \($0)" }).joined(separator: "\n")
-            XCTFail("vLLM \(version): \(missing.count) call sites missing, \(extra.count) extra:\n\(listing)")
+            XCTFail("vLLM \(version): \(missing.count) \(what) missing, \(extra.count) extra:\n\(listing)")
         }
     }
 
@@ -81,7 +113,8 @@ final class DifferentialTests: XCTestCase {
             let repoPath = RepoPath(path)
             let index = indexer.index(source: source, path: repoPath, moduleName: PythonIndexer.moduleName(for: repoPath))
             for s in index.symbols where s.kind == .class || s.kind == .function || s.kind == .method {
-                actual.insert("\(path)\t\(s.kind.rawValue)\t\(s.qualifiedName)\t\(s.range.start.line)\t\(s.range.end.line)")
+                actual.insert("\(path)\t\(s.kind.rawValue)\t\(s.qualifiedName)\t\(s.range.start.line)\t\(s.range.end.line)"
+                              + "\t\(s.range.start.column)-\(s.range.end.column)")
             }
         }
         let missing = expected.subtracting(actual).sorted()

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Oracle for the PythonIndexer differential test: CPython's own `ast` view of a source tree.
 
-    ast_oracle.py [--calls] ROOT
+    ast_oracle.py [--calls | --imports | --variables] ROOT
 
 Walks ROOT for *.py files (sorted, symlinked directories not followed) and prints one tab-separated
 line per class / function definition:
 
-    PATH <TAB> KIND <TAB> QUALNAME <TAB> LINENO <TAB> END_LINENO
+    PATH <TAB> KIND <TAB> QUALNAME <TAB> LINENO <TAB> END_LINENO <TAB> COL-END_COL
+
+(the columns 1-based UTF-8 byte columns, the end one past the last byte)
 
 KIND is `class`, `method` (a def whose nearest enclosing def/class is a class, even under if/try)
 or `function`. QUALNAME is the dotted module name (path from ROOT, `/__init__` dropped) followed by
@@ -21,6 +23,20 @@ with 1-based byte columns (end one past the last byte), CALLEE the source text o
 expression with all whitespace removed, ARGC the number of positional arguments, and CALLER the
 innermost enclosing class body, function or named lambda (`f = lambda ...`) that runs the call:
 decorators, default values, annotations and base classes run in the enclosing scope.
+
+With --imports it prints one line per imported name:
+
+    PATH <TAB> import <TAB> SCOPE <TAB> MODULE <TAB> LEVEL <TAB> NAME <TAB> ALIAS <TAB> LINE <TAB> CONDITIONAL
+
+SCOPE is the innermost enclosing def or class (else the module); CONDITIONAL is 1 when, within that
+scope, the import sits under if/elif/else, try/except/else/finally, a match case or the else of a
+loop, 0 otherwise.
+
+With --variables it prints one line per name bound by an assignment (`x = ...`, `a, *b = ...`,
+`x: T = ...`, `x: T`) in a module or class body (also under if/try/for/with), and per lambda assigned
+to a single name anywhere (`f = lambda ...`, kind `lambda`):
+
+    PATH <TAB> KIND <TAB> QUALNAME <TAB> LINE
 """
 import ast
 import io
@@ -42,11 +58,13 @@ def walk(node, prefix, in_class, out, rel):
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
             qual = prefix + "." + child.name
             kind = "method" if in_class else "function"
-            out.append(f"{rel}\t{kind}\t{qual}\t{child.lineno}\t{child.end_lineno}")
+            out.append(f"{rel}\t{kind}\t{qual}\t{child.lineno}\t{child.end_lineno}"
+                       f"\t{child.col_offset + 1}-{child.end_col_offset + 1}")
             walk(child, qual, False, out, rel)
         elif isinstance(child, ast.ClassDef):
             qual = prefix + "." + child.name
-            out.append(f"{rel}\tclass\t{qual}\t{child.lineno}\t{child.end_lineno}")
+            out.append(f"{rel}\tclass\t{qual}\t{child.lineno}\t{child.end_lineno}"
+                       f"\t{child.col_offset + 1}-{child.end_col_offset + 1}")
             walk(child, qual, True, out, rel)
         else:
             walk(child, prefix, in_class, out, rel)
@@ -121,9 +139,74 @@ def calls(node, caller, rel, data, starts, out):
         calls(child, caller, rel, data, starts, out)
 
 
+def imports(node, scope, conditional, rel, out):
+    for field, value in ast.iter_fields(node):
+        children = value if isinstance(value, list) else [value]
+        for child in children:
+            if not isinstance(child, ast.AST):
+                continue
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                imports(child, scope + "." + child.name, False, rel, out)
+                continue
+            cond = conditional or isinstance(node, (ast.If, ast.Try, ast.match_case)) \
+                or (isinstance(node, getattr(ast, "TryStar", ast.Try))) \
+                or (isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and field == "orelse")
+            if isinstance(child, ast.Import):
+                for a in child.names:
+                    out.append(f"{rel}\timport\t{scope}\t{a.name}\t0\t\t{a.asname or ''}\t{a.lineno}\t{int(cond)}")
+            elif isinstance(child, ast.ImportFrom):
+                for a in child.names:
+                    out.append(f"{rel}\timport\t{scope}\t{child.module or ''}\t{child.level}\t{a.name}"
+                               f"\t{a.asname or ''}\t{a.lineno}\t{int(cond)}")
+            else:
+                imports(child, scope, cond, rel, out)
+
+
+def flat_names(target):
+    if isinstance(target, ast.Name):
+        return [target]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        names = []
+        for e in target.elts:
+            if isinstance(e, ast.Starred):
+                e = e.value
+            if not isinstance(e, ast.Name):
+                return []
+            names.append(e)
+        return names
+    return []
+
+
+def variables(node, scope, in_function, rel, out):
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            variables(child, scope + "." + child.name, True, rel, out)
+            continue
+        if isinstance(child, ast.ClassDef):
+            variables(child, scope + "." + child.name, False, rel, out)
+            continue
+        targets = None
+        if isinstance(child, ast.Assign):
+            targets = child.targets
+        elif isinstance(child, ast.AnnAssign):
+            targets = [child.target]
+        if targets is not None:
+            if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(child.value, ast.Lambda):
+                t = targets[0]
+                out.append(f"{rel}\tlambda\t{scope}.{t.id}\t{t.lineno}")
+            elif not in_function:
+                for target in targets:
+                    for t in flat_names(target):
+                        out.append(f"{rel}\tvariable\t{scope}.{t.id}\t{t.lineno}")
+            continue
+        if not isinstance(child, ast.Lambda):
+            variables(child, scope, in_function, rel, out)
+
+
 def main():
-    want_calls = sys.argv[1] == "--calls"
-    root = sys.argv[2] if want_calls else sys.argv[1]
+    mode = sys.argv[1] if sys.argv[1].startswith("--") else ""
+    root = sys.argv[2] if mode else sys.argv[1]
+    want_calls = mode == "--calls"
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -143,7 +226,11 @@ def main():
             message = str(e).replace("\t", " ").replace("\n", " ")
             out.append(f"{rel}\t!error\t{message}")
             continue
-        if want_calls:
+        if mode == "--variables":
+            variables(tree, module_name(rel), False, rel, out)
+        elif mode == "--imports":
+            imports(tree, module_name(rel), False, rel, out)
+        elif want_calls:
             starts = [0]
             for line in data.splitlines(keepends=True):
                 starts.append(starts[-1] + len(line))
