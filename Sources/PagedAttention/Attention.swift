@@ -41,23 +41,29 @@ public enum PagedAttention {
     public static let defaultPartitionSize = 512
 
     /// Attention with one pass over each sequence's whole context (vLLM's `paged_attention_v1`).
-    /// Work items are (sequence, head) pairs spread over all cores. Returns `[numSeqs, numHeads, headSize]`.
-    public static func decodeV1<E>(_ batch: DecodeBatch, cache: PagedKVCache<E>, parallel: Bool = true) -> [Float] {
-        let plan = Plan(batch: batch, cache: cache)
+    /// Work items are (sequence, group of KV heads) pairs spread over all cores; each item serves every
+    /// query head of its KV heads. Returns `[numSeqs, numHeads, headSize]`.
+    ///
+    /// `kvHeadsPerWorkItem` overrides how many KV heads one work item serves (it must divide the KV
+    /// head count); `nil` picks by the cache geometry and the number of cores' worth of work.
+    public static func decodeV1<E>(_ batch: DecodeBatch, cache: PagedKVCache<E>, parallel: Bool = true,
+                                   kvHeadsPerWorkItem: Int? = nil) -> [Float] {
+        let plan = Plan(batch: batch, cache: cache, partitions: 1, kvHeadsPerGroup: kvHeadsPerWorkItem)
         var out = [Float](repeating: 0, count: batch.numSeqs * batch.numHeads * plan.headSize)
         plan.withTables(batch) { tables in
             batch.query.withUnsafeBufferPointer { q in
                 out.withUnsafeMutableBufferPointer { o in
                     let op = o.baseAddress!, qp = q.baseAddress!
-                    forEach(count: batch.numSeqs * batch.numHeads, parallel: parallel) { item in
-                        let seq = item / batch.numHeads, head = item % batch.numHeads
+                    forEach(count: batch.numSeqs * plan.groupsPerSeq, parallel: parallel) { item in
+                        let seq = item / plan.groupsPerSeq, group = item % plan.groupsPerSeq
                         let seqLen = batch.seqLens[seq]
                         let numBlocks = (seqLen + plan.blockSize - 1) / plan.blockSize
-                        let slope = batch.alibiSlopes?[head] ?? 0
-                        _ = attendPartition(plan: plan, cache: cache, query: qp + item * plan.headSize,
-                                            kvHead: head / plan.queriesPerKV, blockTable: tables + seq * plan.maxBlocks,
-                                            seqLen: seqLen, blocks: 0..<numBlocks, alibiSlope: slope,
-                                            out: op + item * plan.headSize)
+                        let firstHead = seq * batch.numHeads + group * plan.headsPerGroup
+                        attendGroup(plan: plan, cache: cache, queries: qp + firstHead * plan.headSize,
+                                    kvHeads: plan.kvHeads(group: group), blockTable: tables + seq * plan.maxBlocks,
+                                    seqLen: seqLen, blocks: 0..<numBlocks,
+                                    alibiSlopes: batch.alibiSlopes.map { Array($0[plan.heads(group: group)]) },
+                                    out: op + firstHead * plan.headSize, outHeadStride: plan.headSize, stats: nil)
                     }
                 }
             }
@@ -66,50 +72,50 @@ public enum PagedAttention {
     }
 
     /// Attention split into partitions of `partitionSize` tokens (vLLM's `paged_attention_v2`): each
-    /// (sequence, head, partition) produces its max logit, exp sum and normalized partial output on
-    /// any core; a reduce step then rescales and combines the partitions of each (sequence, head).
+    /// (sequence, head group, partition) produces per head its max logit, exp sum and normalized
+    /// partial output on any core; a reduce step then rescales and combines the partitions of each
+    /// (sequence, head).
     public static func decodeV2<E>(_ batch: DecodeBatch, cache: PagedKVCache<E>,
-                                   partitionSize: Int = defaultPartitionSize, parallel: Bool = true) -> [Float] {
-        let plan = Plan(batch: batch, cache: cache)
-        precondition(partitionSize % plan.blockSize == 0, "partition size must be a multiple of the block size")
+                                   partitionSize: Int = defaultPartitionSize, parallel: Bool = true,
+                                   kvHeadsPerWorkItem: Int? = nil) -> [Float] {
+        precondition(partitionSize % cache.shape.blockSize == 0, "partition size must be a multiple of the block size")
         let maxPartitions = ((batch.seqLens.max() ?? 1) + partitionSize - 1) / partitionSize
+        let plan = Plan(batch: batch, cache: cache, partitions: maxPartitions, kvHeadsPerGroup: kvHeadsPerWorkItem)
         let pairs = batch.numSeqs * batch.numHeads
-        var maxLogits = [Float](repeating: -.greatestFiniteMagnitude, count: pairs * maxPartitions)
-        var expSums = [Float](repeating: 0, count: pairs * maxPartitions)
+        // Per (sequence, head, partition): [max logit, exp sum] and headSize partial outputs.
+        var stats = [Float](repeating: 0, count: pairs * maxPartitions * 2)
         var partial = [Float](repeating: 0, count: pairs * maxPartitions * plan.headSize)
         var out = [Float](repeating: 0, count: pairs * plan.headSize)
         let blocksPerPartition = partitionSize / plan.blockSize
         plan.withTables(batch) { tables in
             batch.query.withUnsafeBufferPointer { q in
-                maxLogits.withUnsafeMutableBufferPointer { ml in
-                    expSums.withUnsafeMutableBufferPointer { es in
-                        partial.withUnsafeMutableBufferPointer { pt in
-                            let qp = q.baseAddress!, mlp = ml.baseAddress!, esp = es.baseAddress!, ptp = pt.baseAddress!
-                            forEach(count: pairs * maxPartitions, parallel: parallel) { item in
-                                let pair = item / maxPartitions, partition = item % maxPartitions
-                                let seq = pair / batch.numHeads, head = pair % batch.numHeads
-                                let seqLen = batch.seqLens[seq]
-                                let numBlocks = (seqLen + plan.blockSize - 1) / plan.blockSize
-                                let start = partition * blocksPerPartition
-                                guard start < numBlocks else { return }  // no work: beyond the context
-                                let end = min(start + blocksPerPartition, numBlocks)
-                                let stats = attendPartition(
-                                    plan: plan, cache: cache, query: qp + pair * plan.headSize,
-                                    kvHead: head / plan.queriesPerKV, blockTable: tables + seq * plan.maxBlocks,
-                                    seqLen: seqLen, blocks: start..<end, alibiSlope: batch.alibiSlopes?[head] ?? 0,
-                                    out: ptp + item * plan.headSize)
-                                mlp[item] = stats.maxLogit
-                                esp[item] = stats.expSum
-                            }
-                            out.withUnsafeMutableBufferPointer { o in
-                                for pair in 0..<pairs {
-                                    let seq = pair / batch.numHeads
-                                    let used = (batch.seqLens[seq] + partitionSize - 1) / partitionSize
-                                    reducePartitions(count: used, maxLogits: mlp + pair * maxPartitions,
-                                                     expSums: esp + pair * maxPartitions,
-                                                     partial: ptp + pair * maxPartitions * plan.headSize,
-                                                     headSize: plan.headSize, out: o.baseAddress! + pair * plan.headSize)
-                                }
+                stats.withUnsafeMutableBufferPointer { st in
+                    partial.withUnsafeMutableBufferPointer { pt in
+                        let qp = q.baseAddress!, stp = st.baseAddress!, ptp = pt.baseAddress!
+                        let itemsPerSeq = plan.groupsPerSeq * maxPartitions
+                        forEach(count: batch.numSeqs * itemsPerSeq, parallel: parallel) { item in
+                            let seq = item / itemsPerSeq
+                            let group = item % itemsPerSeq / maxPartitions, partition = item % maxPartitions
+                            let seqLen = batch.seqLens[seq]
+                            let numBlocks = (seqLen + plan.blockSize - 1) / plan.blockSize
+                            let start = partition * blocksPerPartition
+                            guard start < numBlocks else { return }  // no work: beyond the context
+                            let firstHead = seq * batch.numHeads + group * plan.headsPerGroup
+                            let slot = firstHead * maxPartitions + partition
+                            attendGroup(plan: plan, cache: cache, queries: qp + firstHead * plan.headSize,
+                                        kvHeads: plan.kvHeads(group: group), blockTable: tables + seq * plan.maxBlocks,
+                                        seqLen: seqLen, blocks: start..<min(start + blocksPerPartition, numBlocks),
+                                        alibiSlopes: batch.alibiSlopes.map { Array($0[plan.heads(group: group)]) },
+                                        out: ptp + slot * plan.headSize, outHeadStride: maxPartitions * plan.headSize,
+                                        stats: (stp + slot * 2, maxPartitions * 2))
+                        }
+                        out.withUnsafeMutableBufferPointer { o in
+                            for pair in 0..<pairs {
+                                let seq = pair / batch.numHeads
+                                let used = (batch.seqLens[seq] + partitionSize - 1) / partitionSize
+                                reducePartitions(count: used, stats: stp + pair * maxPartitions * 2,
+                                                 partial: ptp + pair * maxPartitions * plan.headSize,
+                                                 headSize: plan.headSize, out: o.baseAddress! + pair * plan.headSize)
                             }
                         }
                     }
@@ -162,9 +168,11 @@ public enum PagedAttention {
     /// Shape facts shared by every work item of one call.
     struct Plan {
         let headSize: Int, blockSize: Int, queriesPerKV: Int, maxBlocks: Int, scale: Float
-        let keyHeadStride: Int, keyBlockStride: Int
+        let headStride: Int, blockStride: Int
+        /// KV heads per work item and the resulting query heads per item and items per sequence.
+        let kvHeadsPerGroup: Int, headsPerGroup: Int, groupsPerSeq: Int
 
-        init<E>(batch: DecodeBatch, cache: PagedKVCache<E>) {
+        init<E>(batch: DecodeBatch, cache: PagedKVCache<E>, partitions: Int, kvHeadsPerGroup requested: Int?) {
             let s = cache.shape
             precondition(batch.numHeads % s.numKVHeads == 0, "num_kv_heads must divide num_heads")
             precondition(batch.query.count == batch.numSeqs * batch.numHeads * s.headSize, "query shape mismatch")
@@ -178,9 +186,28 @@ public enum PagedAttention {
             queriesPerKV = batch.numHeads / s.numKVHeads
             maxBlocks = batch.blockTables.map(\.count).max() ?? 0
             scale = batch.scale
-            keyHeadStride = s.elementsPerHead
-            keyBlockStride = s.elementsPerBlock
+            headStride = s.elementsPerHead
+            blockStride = s.elementsPerBlock
+            // A CPU reads a block's KV heads best as one run: vLLM's layout puts a block's heads side by
+            // side, so grouping KV heads turns 8 KB runs into up to 64 KB ones. Keep at least eight work
+            // items in flight for the cores.
+            let headBytes = s.elementsPerHead * E.byteWidth
+            var g = 1
+            for candidate in 1...s.numKVHeads where s.numKVHeads % candidate == 0 {
+                if candidate * headBytes <= 64 << 10
+                    && batch.numSeqs * partitions * (s.numKVHeads / candidate) >= 8 { g = candidate }
+            }
+            if let requested {
+                precondition(requested >= 1 && s.numKVHeads % requested == 0, "KV heads per work item must divide num_kv_heads")
+                g = requested
+            }
+            kvHeadsPerGroup = g
+            headsPerGroup = g * queriesPerKV
+            groupsPerSeq = s.numKVHeads / g
         }
+
+        func kvHeads(group: Int) -> Range<Int> { (group * kvHeadsPerGroup)..<((group + 1) * kvHeadsPerGroup) }
+        func heads(group: Int) -> Range<Int> { (group * headsPerGroup)..<((group + 1) * headsPerGroup) }
 
         /// Flattens the block tables into one padded `[numSeqs, maxBlocks]` Int32 array, like vLLM's tensor.
         func withTables<R>(_ batch: DecodeBatch, _ body: (UnsafePointer<Int32>) -> R) -> R {
@@ -201,50 +228,69 @@ public enum PagedAttention {
         }
     }
 
-    /// One (sequence, head, block range) of attention: block table walk with q·k, softmax over the
-    /// range, then the probability-weighted sum of values, written (normalized by the range's own exp
-    /// sum) to `out`. Returns the range's max logit and exp sum for the v2 reduce.
-    static func attendPartition<E>(plan: Plan, cache: PagedKVCache<E>, query: UnsafePointer<Float>, kvHead: Int,
-                                   blockTable: UnsafePointer<Int32>, seqLen: Int, blocks: Range<Int>,
-                                   alibiSlope: Float, out: UnsafeMutablePointer<Float>) -> (maxLogit: Float, expSum: Float) {
-        let bs = plan.blockSize
-        let firstToken = blocks.lowerBound * bs
-        let numTokens = min(blocks.upperBound * bs, seqLen) - firstToken
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks.count * bs + plan.headSize * bs) { scratch in
+    /// One work item: for one sequence, a group of KV heads (and all their query heads) and a range of
+    /// logical blocks: block table walk with q·k, softmax over the range, then the
+    /// probability-weighted sum of values. Head `j` of the group writes its output (normalized by
+    /// the range's own exp sum) at `out + j * outHeadStride`, and with `stats` its max logit and exp
+    /// sum at `stats.base + j * stats.headStride` (+0, +1) for the v2 reduce.
+    static func attendGroup<E>(plan: Plan, cache: PagedKVCache<E>, queries: UnsafePointer<Float>, kvHeads: Range<Int>,
+                               blockTable: UnsafePointer<Int32>, seqLen: Int, blocks: Range<Int>, alibiSlopes: [Float]?,
+                               out: UnsafeMutablePointer<Float>, outHeadStride: Int,
+                               stats: (base: UnsafeMutablePointer<Float>, headStride: Int)?) {
+        let bs = plan.blockSize, heads = kvHeads.count * plan.queriesPerKV
+        let stride = blocks.count * bs  // logits per head
+        let numTokens = min(blocks.upperBound * bs, seqLen) - blocks.lowerBound * bs
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: heads * (stride + plan.headSize * 8 + 1)) { scratch in
             let logits = scratch.baseAddress!
-            let partial = logits + blocks.count * bs
-            let maxLogit = scoreKeys(plan: plan, cache: cache, query: query, kvHead: kvHead, blockTable: blockTable,
-                                     seqLen: seqLen, blocks: blocks, alibiSlope: alibiSlope, logits: logits)
-            let expSum = softmaxInPlace(logits, count: numTokens, maxLogit: maxLogit)
-            accumulateValues(plan: plan, cache: cache, kvHead: kvHead, blockTable: blockTable, seqLen: seqLen,
-                             blocks: blocks, probs: logits, partial: partial, out: out)
-            return (maxLogit, expSum)
+            let partial = logits + heads * stride
+            let maxima = partial + heads * plan.headSize * 8
+            scoreKeys(plan: plan, cache: cache, queries: queries, kvHeads: kvHeads, blockTable: blockTable, seqLen: seqLen,
+                      blocks: blocks, alibiSlopes: alibiSlopes, logits: logits, maxima: maxima)
+            for j in 0..<heads {
+                let expSum = softmaxInPlace(logits + j * stride, count: numTokens, maxLogit: maxima[j])
+                if let stats {
+                    stats.base[j * stats.headStride] = maxima[j]
+                    stats.base[j * stats.headStride + 1] = expSum
+                }
+            }
+            accumulateValues(plan: plan, cache: cache, kvHeads: kvHeads, blockTable: blockTable, seqLen: seqLen,
+                             blocks: blocks, probs: logits, partial: partial, out: out, outHeadStride: outHeadStride)
         }
     }
 
-    /// Block table walk and q·k: for each logical block in `blocks`, looks up its physical block,
-    /// computes `scale * q·k + alibi` for each of its tokens that lies inside the context, stores the
-    /// logits (relative to the range's first token) and returns their maximum.
-    static func scoreKeys<E>(plan: Plan, cache: PagedKVCache<E>, query: UnsafePointer<Float>, kvHead: Int,
-                             blockTable: UnsafePointer<Int32>, seqLen: Int, blocks: Range<Int>, alibiSlope: Float,
-                             logits: UnsafeMutablePointer<Float>) -> Float {
-        let bs = plan.blockSize
-        var qkMax = -Float.greatestFiniteMagnitude
+    /// Block table walk and q·k: for each logical block in `blocks`, looks up its physical block and,
+    /// for each KV head of the group and each query head sharing it, computes `scale * q·k + alibi`
+    /// for the block's tokens that lie inside the context. Logits of head `j` go to
+    /// `logits + j * blocks.count * blockSize` (relative to the range's first token), their maximum to
+    /// `maxima[j]`.
+    static func scoreKeys<E>(plan: Plan, cache: PagedKVCache<E>, queries: UnsafePointer<Float>, kvHeads: Range<Int>,
+                             blockTable: UnsafePointer<Int32>, seqLen: Int, blocks: Range<Int>, alibiSlopes: [Float]?,
+                             logits: UnsafeMutablePointer<Float>, maxima: UnsafeMutablePointer<Float>) {
+        let bs = plan.blockSize, heads = kvHeads.count * plan.queriesPerKV
+        let stride = blocks.count * bs
+        maxima.initialize(repeating: -.greatestFiniteMagnitude, count: heads)
         for logical in blocks {
-            let physical = Int(blockTable[logical])
-            let keys = UnsafePointer(cache.keys) + physical * plan.keyBlockStride + kvHead * plan.keyHeadStride
+            let physical = Int(blockTable[logical])  // the block table walk
             let firstToken = logical * bs
             let tokens = min(bs, seqLen - firstToken)  // the last block may be partly filled
-            let dst = logits + (logical - blocks.lowerBound) * bs
-            E.dotKeysInBlock(query: query, keys: keys, headSize: plan.headSize, blockSize: bs, tokens: tokens, logits: dst)
-            for t in 0..<tokens {
-                var qk = plan.scale * dst[t]
-                if alibiSlope != 0 { qk += alibiSlope * Float(firstToken + t - seqLen + 1) }
-                dst[t] = qk
-                qkMax = max(qkMax, qk)
+            for kv in kvHeads {
+                let keys = UnsafePointer(cache.keys) + physical * plan.blockStride + kv * plan.headStride
+                for j in ((kv - kvHeads.lowerBound) * plan.queriesPerKV)..<((kv - kvHeads.lowerBound + 1) * plan.queriesPerKV) {
+                    let dst = logits + j * stride + (logical - blocks.lowerBound) * bs
+                    E.dotKeysInBlock(query: queries + j * plan.headSize, keys: keys, headSize: plan.headSize,
+                                     blockSize: bs, tokens: tokens, logits: dst)
+                    let slope = alibiSlopes?[j] ?? 0
+                    var m = maxima[j]
+                    for t in 0..<tokens {
+                        var qk = plan.scale * dst[t]
+                        if slope != 0 { qk += slope * Float(firstToken + t - seqLen + 1) }
+                        dst[t] = qk
+                        m = max(m, qk)
+                    }
+                    maxima[j] = m
+                }
             }
         }
-        return qkMax
     }
 
     /// Softmax over `count` logits in place: `exp(l - max)`, their sum, then multiplication by
@@ -261,53 +307,60 @@ public enum PagedAttention {
         return sum
     }
 
-    /// Value accumulation: `out[d] = sum_t probs[t] * V[t][d]` over the range's tokens. Full blocks go
-    /// through the SIMD loop into per-lane partial sums (`partial`, `[headSize][blockSize]`), reduced
-    /// over lanes at the end; the partly filled last block reads only its valid slots, so whatever the
-    /// unused slots hold (even NaN) never reaches the output.
-    static func accumulateValues<E>(plan: Plan, cache: PagedKVCache<E>, kvHead: Int, blockTable: UnsafePointer<Int32>,
-                                    seqLen: Int, blocks: Range<Int>, probs: UnsafePointer<Float>,
-                                    partial: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        let bs = plan.blockSize, hs = plan.headSize
-        partial.initialize(repeating: 0, count: hs * bs)
-        out.initialize(repeating: 0, count: hs)
+    /// Value accumulation: `out[d] = sum_t probs[t] * V[t][d]` over the range's tokens, per query head.
+    /// Full blocks go through the SIMD loop into eight partial lanes per dimension (`partial`,
+    /// `[head][headSize][8]`), reduced over lanes at the end; the partly filled last block reads only
+    /// its valid slots, so whatever the unused slots hold (even NaN) never reaches the output.
+    static func accumulateValues<E>(plan: Plan, cache: PagedKVCache<E>, kvHeads: Range<Int>,
+                                    blockTable: UnsafePointer<Int32>, seqLen: Int, blocks: Range<Int>,
+                                    probs: UnsafePointer<Float>, partial: UnsafeMutablePointer<Float>,
+                                    out: UnsafeMutablePointer<Float>, outHeadStride: Int) {
+        let bs = plan.blockSize, hs = plan.headSize, heads = kvHeads.count * plan.queriesPerKV
+        let stride = blocks.count * bs
+        partial.initialize(repeating: 0, count: heads * hs * 8)
+        for j in 0..<heads { (out + j * outHeadStride).initialize(repeating: 0, count: hs) }
         for logical in blocks {
             let physical = Int(blockTable[logical])
-            let values = UnsafePointer(cache.values) + physical * plan.keyBlockStride + kvHead * plan.keyHeadStride
-            let p = probs + (logical - blocks.lowerBound) * bs
             let tokens = min(bs, seqLen - logical * bs)
-            if tokens == bs {
-                E.accumulateFullValueBlock(probs: p, values: values, headSize: hs, blockSize: bs, partial: partial)
-            } else {
-                for d in 0..<hs {
-                    var s: Float = 0
-                    for t in 0..<tokens { s += p[t] * values[d * bs + t].widened }
-                    out[d] += s
+            for kv in kvHeads {
+                let values = UnsafePointer(cache.values) + physical * plan.blockStride + kv * plan.headStride
+                for j in ((kv - kvHeads.lowerBound) * plan.queriesPerKV)..<((kv - kvHeads.lowerBound + 1) * plan.queriesPerKV) {
+                    let p = probs + j * stride + (logical - blocks.lowerBound) * bs
+                    if tokens == bs {
+                        E.accumulateFullValueBlock(probs: p, values: values, headSize: hs, blockSize: bs,
+                                                   partial: partial + j * hs * 8)
+                    } else {
+                        let o = out + j * outHeadStride
+                        for d in 0..<hs {
+                            var s: Float = 0
+                            for t in 0..<tokens { s += p[t] * values[d * bs + t].widened }
+                            o[d] += s
+                        }
+                    }
                 }
             }
         }
-        for d in 0..<hs {
-            var s: Float = 0
-            for t in 0..<bs { s += partial[d * bs + t] }
-            out[d] += s
+        for j in 0..<heads {
+            let o = out + j * outHeadStride, pj = UnsafeRawPointer(partial + j * hs * 8)
+            for d in 0..<hs { o[d] += pj.loadUnaligned(fromByteOffset: d * 32, as: SIMD8<Float>.self).sum() }
         }
     }
 
     /// The v2 reduce: rescales each partition's exp sum by `exp(max_i - globalMax)`, and combines the
     /// partitions' normalized outputs weighted by their share of the global exp sum. One partition
-    /// is copied through.
-    static func reducePartitions(count: Int, maxLogits: UnsafePointer<Float>, expSums: UnsafePointer<Float>,
-                                 partial: UnsafePointer<Float>, headSize: Int, out: UnsafeMutablePointer<Float>) {
+    /// is copied through. `stats` holds `[max logit, exp sum]` per partition.
+    static func reducePartitions(count: Int, stats: UnsafePointer<Float>, partial: UnsafePointer<Float>,
+                                 headSize: Int, out: UnsafeMutablePointer<Float>) {
         if count == 1 {
             out.update(from: partial, count: headSize)
             return
         }
         var globalMax = -Float.greatestFiniteMagnitude
-        for i in 0..<count { globalMax = max(globalMax, maxLogits[i]) }
+        for i in 0..<count { globalMax = max(globalMax, stats[2 * i]) }
         var weights = [Float](repeating: 0, count: count)
         var globalSum: Float = 0
         for i in 0..<count {
-            weights[i] = expSums[i] * expf(maxLogits[i] - globalMax)
+            weights[i] = stats[2 * i + 1] * expf(stats[2 * i] - globalMax)
             globalSum += weights[i]
         }
         let inv = 1 / (globalSum + 1e-6)

@@ -27,8 +27,8 @@ public protocol KVCacheElement: Sendable {
                                blockSize: Int, tokens: Int, logits: UnsafeMutablePointer<Float>)
 
     /// For one block of one KV head in vLLM's value layout `[headSize][blockSize]`, adds
-    /// `probs[t] * V[d][t]` lane-wise into `partial[d * blockSize + t]` for all `blockSize` tokens.
-    /// Only for full blocks (all slots hold real tokens); `partial` is reduced over `t` later.
+    /// `probs[t] * V[d][t]` into `partial[d * 8 + t % 8]` for all `blockSize` tokens (eight lanes per
+    /// dimension, reduced over lanes later). Only for full blocks (all slots hold real tokens).
     static func accumulateFullValueBlock(probs: UnsafePointer<Float>, values: UnsafePointer<Self>,
                                          headSize: Int, blockSize: Int, partial: UnsafeMutablePointer<Float>)
 
@@ -87,20 +87,9 @@ extension Float: KVCacheElement {
 
     public static func accumulateFullValueBlock(probs: UnsafePointer<Float>, values: UnsafePointer<Float>,
                                                 headSize: Int, blockSize: Int, partial: UnsafeMutablePointer<Float>) {
-        let p = UnsafeRawPointer(probs)
         let v = UnsafeRawPointer(values)
-        let acc = UnsafeMutableRawPointer(partial)
-        let lanes = blockSize / 8
-        let rowBytes = blockSize * 4
-        for l in 0..<lanes {
-            let pl = p.loadUnaligned(fromByteOffset: l * 32, as: SIMD8<Float>.self)
-            var off = l * 32
-            for _ in 0..<headSize {
-                let s = acc.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self)
-                    + pl * v.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self)
-                acc.storeBytes(of: s, toByteOffset: off, as: SIMD8<Float>.self)
-                off += rowBytes
-            }
+        accumulateValueRows(probs: probs, headSize: headSize, blockSize: blockSize, partial: partial) { d, lane in
+            v.loadUnaligned(fromByteOffset: (d * blockSize + lane * 8) * 4, as: SIMD8<Float>.self)
         }
     }
 
@@ -133,6 +122,39 @@ extension Float: KVCacheElement {
             }
             logits[t] = a.sum()
             r += headSize * 4
+        }
+    }
+}
+
+/// The value-pass loop shared by both storage types: for each dimension `d`, eight Float lanes of
+/// `partial` gain `sum over lane groups l of probs[l*8 ..< l*8+8] * row(d, l)`. The probabilities stay
+/// in registers for the whole block; `row` loads (and widens) eight values.
+@inline(__always)
+func accumulateValueRows(probs: UnsafePointer<Float>, headSize: Int, blockSize: Int, partial: UnsafeMutablePointer<Float>,
+                         row: (Int, Int) -> SIMD8<Float>) {
+    let p = UnsafeRawPointer(probs)
+    let acc = UnsafeMutableRawPointer(partial)
+    let p0 = p.loadUnaligned(as: SIMD8<Float>.self)
+    switch blockSize {
+    case 8:
+        for d in 0..<headSize {
+            let s = acc.loadUnaligned(fromByteOffset: d * 32, as: SIMD8<Float>.self) + p0 * row(d, 0)
+            acc.storeBytes(of: s, toByteOffset: d * 32, as: SIMD8<Float>.self)
+        }
+    case 16:
+        let p1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        for d in 0..<headSize {
+            let s = acc.loadUnaligned(fromByteOffset: d * 32, as: SIMD8<Float>.self) + p0 * row(d, 0) + p1 * row(d, 1)
+            acc.storeBytes(of: s, toByteOffset: d * 32, as: SIMD8<Float>.self)
+        }
+    default:
+        let p1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        let p2 = p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+        let p3 = p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+        for d in 0..<headSize {
+            let s = acc.loadUnaligned(fromByteOffset: d * 32, as: SIMD8<Float>.self)
+                + (p0 * row(d, 0) + p1 * row(d, 1)) + (p2 * row(d, 2) + p3 * row(d, 3))
+            acc.storeBytes(of: s, toByteOffset: d * 32, as: SIMD8<Float>.self)
         }
     }
 }
@@ -199,21 +221,9 @@ extension Float16: KVCacheElement {
 
     public static func accumulateFullValueBlock(probs: UnsafePointer<Float>, values: UnsafePointer<Float16>,
                                                 headSize: Int, blockSize: Int, partial: UnsafeMutablePointer<Float>) {
-        let p = UnsafeRawPointer(probs)
         let v = UnsafeRawPointer(values)
-        let acc = UnsafeMutableRawPointer(partial)
-        let lanes = blockSize / 8
-        for l in 0..<lanes {
-            let pl = p.loadUnaligned(fromByteOffset: l * 32, as: SIMD8<Float>.self)
-            var accOff = l * 32
-            var vOff = l * 16
-            for _ in 0..<headSize {
-                let s = acc.loadUnaligned(fromByteOffset: accOff, as: SIMD8<Float>.self)
-                    + pl * widenHalf(v.loadUnaligned(fromByteOffset: vOff, as: SIMD8<UInt16>.self))
-                acc.storeBytes(of: s, toByteOffset: accOff, as: SIMD8<Float>.self)
-                accOff += blockSize * 4
-                vOff += blockSize * 2
-            }
+        accumulateValueRows(probs: probs, headSize: headSize, blockSize: blockSize, partial: partial) { d, lane in
+            widenHalf(v.loadUnaligned(fromByteOffset: (d * blockSize + lane * 8) * 2, as: SIMD8<UInt16>.self))
         }
     }
 

@@ -5,6 +5,6 @@ struct Marginalia: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marginalia",
         abstract: "Read, query and annotate a vLLM checkout.",
-        subcommands: []
+        subcommands: [SimulateCommand.self]
     )
 }

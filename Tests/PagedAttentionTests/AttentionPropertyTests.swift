@@ -110,6 +110,11 @@ final class AttentionPropertyTests: XCTestCase {
             // Small partitions force many partitions per sequence through the reduce.
             assertClose(PagedAttention.decodeV2(c.batch, cache: cache, partitionSize: 64, parallel: false), expected,
                         atol: 1e-5, rtol: 1e-5, "v2/64 " + what)
+            // All KV heads in one work item (the grouping the benchmark shape uses).
+            assertClose(PagedAttention.decodeV1(c.batch, cache: cache, kvHeadsPerWorkItem: c.numKVHeads), expected,
+                        atol: 1e-5, rtol: 1e-5, "v1 grouped " + what)
+            assertClose(PagedAttention.decodeV2(c.batch, cache: cache, partitionSize: 128, kvHeadsPerWorkItem: c.numKVHeads),
+                        expected, atol: 1e-5, rtol: 1e-5, "v2/128 grouped " + what)
         }
     }
 
@@ -119,7 +124,7 @@ final class AttentionPropertyTests: XCTestCase {
             let cache = c.makeCache(Float16.self)
             let what = "seed \(seed) heads \(c.numHeads)/\(c.numKVHeads) hs \(c.headSize) bs \(c.blockSize) lens \(c.seqLens)"
             let v1 = PagedAttention.decodeV1(c.batch, cache: cache)
-            let v2 = PagedAttention.decodeV2(c.batch, cache: cache)
+            let v2 = PagedAttention.decodeV2(c.batch, cache: cache, kvHeadsPerWorkItem: c.numKVHeads)
             // Against the unrounded inputs: the storage's rounding error, within 2e-3.
             let exact = c.reference()
             assertClose(v1, exact, atol: 2e-3, rtol: 2e-3, "f16 v1 " + what)
