@@ -488,7 +488,9 @@ public struct SchedulerSimulation: Sendable {
     mutating func preempt(_ id: String, _ record: inout StepRecord) throws -> PreemptionMode {
         var g = groups[id]!
         let live = g.unfinished
-        let mode = config.preemptionMode ?? (g.maxRunningSeqs == 1 ? .recompute : .swap)
+        // vLLM's default: recompute a single sequence, swap a group. Recompute cannot restore a group's
+        // diverged samples (vLLM asserts), so a group is swapped even when recompute was asked for.
+        let mode: PreemptionMode = g.maxRunningSeqs > 1 ? .swap : (config.preemptionMode ?? .recompute)
         // Blocks only this request references: those it holds every reference to.
         var refs: [Int: Int] = [:]
         for s in live { for b in blocks.blockTable(s.id) { refs[b, default: 0] += 1 } }
