@@ -78,7 +78,7 @@ public enum PagedAttention {
     public static func decodeV2<E>(_ batch: DecodeBatch, cache: PagedKVCache<E>,
                                    partitionSize: Int = defaultPartitionSize, parallel: Bool = true,
                                    kvHeadsPerWorkItem: Int? = nil) -> [Float] {
-        precondition(partitionSize % cache.shape.blockSize == 0, "partition size must be a multiple of the block size")
+        require(partitionSize % cache.shape.blockSize == 0, "partition size must be a multiple of the block size")
         let maxPartitions = ((batch.seqLens.max() ?? 1) + partitionSize - 1) / partitionSize
         let plan = Plan(batch: batch, cache: cache, partitions: maxPartitions, kvHeadsPerGroup: kvHeadsPerWorkItem)
         let pairs = batch.numSeqs * batch.numHeads
@@ -174,12 +174,12 @@ public enum PagedAttention {
 
         init<E>(batch: DecodeBatch, cache: PagedKVCache<E>, partitions: Int, kvHeadsPerGroup requested: Int?) {
             let s = cache.shape
-            precondition(batch.numHeads % s.numKVHeads == 0, "num_kv_heads must divide num_heads")
-            precondition(batch.query.count == batch.numSeqs * batch.numHeads * s.headSize, "query shape mismatch")
-            precondition(batch.blockTables.count == batch.numSeqs, "one block table per sequence")
-            precondition(batch.alibiSlopes == nil || batch.alibiSlopes!.count == batch.numHeads)
+            require(batch.numHeads % s.numKVHeads == 0, "num_kv_heads must divide num_heads")
+            require(batch.query.count == batch.numSeqs * batch.numHeads * s.headSize, "query shape mismatch")
+            require(batch.blockTables.count == batch.numSeqs, "one block table per sequence")
+            require(batch.alibiSlopes == nil || batch.alibiSlopes!.count == batch.numHeads)
             for (i, len) in batch.seqLens.enumerated() {
-                precondition(len >= 1 && batch.blockTables[i].count * s.blockSize >= len, "block table too short")
+                require(len >= 1 && batch.blockTables[i].count * s.blockSize >= len, "block table too short")
             }
             headSize = s.headSize
             blockSize = s.blockSize
@@ -198,7 +198,7 @@ public enum PagedAttention {
                     && batch.numSeqs * partitions * (s.numKVHeads / candidate) >= 8 { g = candidate }
             }
             if let requested {
-                precondition(requested >= 1 && s.numKVHeads % requested == 0, "KV heads per work item must divide num_kv_heads")
+                require(requested >= 1 && s.numKVHeads % requested == 0, "KV heads per work item must divide num_kv_heads")
                 g = requested
             }
             kvHeadsPerGroup = g

@@ -69,7 +69,8 @@ struct BlockPool: Sendable {
         if let f = free.popLast() {
             id = f
         } else {
-            precondition(!evictable.isEmpty, "no free blocks")
+            // -Ounchecked (this target's mode) drops preconditions; this check must stay.
+            guard !evictable.isEmpty else { fatalError("no free blocks: the caller skipped its can-allocate check") }
             let victim = evictable.min { a, b in
                 a.value.lastAccessed != b.value.lastAccessed ? a.value.lastAccessed < b.value.lastAccessed
                     : a.value.hashedTokens != b.value.hashedTokens ? a.value.hashedTokens > b.value.hashedTokens
@@ -80,14 +81,14 @@ struct BlockPool: Sendable {
             hashOf[victim.key] = nil
             id = victim.key
         }
-        precondition(refCount[id] == 0)
+        require(refCount[id] == 0)
         refCount[id] = 1
         return id
     }
 
     /// Drops one reference; at zero a cached block goes to the evictor, any other back to the free list.
     mutating func release(_ id: Int, now: Int, hashedTokens: Int) {
-        precondition(refCount[id] > 0, "double free of block \(id)")
+        guard refCount[id] > 0 else { fatalError("double free of block \(id)") }
         refCount[id] -= 1
         lastAccessed[id] = max(lastAccessed[id], now)
         guard refCount[id] == 0 else { return }
@@ -163,7 +164,7 @@ public struct BlockSpaceManager: Sendable {
     /// Creates a manager over `numGPUBlocks` device blocks and `numCPUBlocks` host blocks.
     public init(blockSize: Int, numGPUBlocks: Int, numCPUBlocks: Int, watermark: Double = 0.01,
                 enablePrefixCaching: Bool = false) {
-        precondition(watermark >= 0)
+        require(watermark >= 0)
         self.blockSize = blockSize
         self.watermark = watermark
         self.watermarkBlocks = Int(watermark * Double(numGPUBlocks))
@@ -204,7 +205,7 @@ public struct BlockSpaceManager: Sendable {
     /// prefix cache when enabled), the partial tail block is mutable. Further sequences in `forks`
     /// share the table (a request with several samples).
     public mutating func allocate(_ seq: SequenceID, tokens: [Int], forks: [SequenceID] = []) {
-        precondition(tables[seq] == nil, "block table already exists for \(seq)")
+        require(tables[seq] == nil, "block table already exists for \(seq)")
         var blocks: [TableBlock] = []
         var prevHash: UInt64? = nil
         var start = 0
@@ -248,7 +249,7 @@ public struct BlockSpaceManager: Sendable {
     /// shared partial block triggers copy-on-write.
     public mutating func fork(parent: SequenceID, child: SequenceID) {
         guard let table = tables[parent] else { return }
-        precondition(tables[child] == nil)
+        require(tables[child] == nil)
         for b in table.blocks {
             if table.device == .gpu { gpu.refCount[b.id] += 1 } else { cpu.refCount[b.id] += 1 }
         }
@@ -272,7 +273,7 @@ public struct BlockSpaceManager: Sendable {
     /// (copy-on-write). Returns the copies the cache must perform.
     public mutating func appendTokens(_ seq: SequenceID, _ tokens: [Int]) -> [BlockCopy] {
         guard var t = tables[seq], !tokens.isEmpty else { return [] }
-        precondition(t.device == .gpu, "cannot append to a swapped-out sequence")
+        require(t.device == .gpu, "cannot append to a swapped-out sequence")
         while t.blocks.count * blockSize < t.numTokens + tokens.count {
             t.blocks.append(TableBlock(id: allocateGPUID(), tokens: [], hash: nil))
         }
@@ -363,7 +364,7 @@ public struct BlockSpaceManager: Sendable {
     /// Moves the group's blocks to the host pool; returns the (device block -> host block) copies.
     public mutating func swapOut(_ seqs: [SequenceID], now: Int = 0) -> [BlockCopy] {
         let moved = groupBlocks(seqs, on: .gpu)
-        precondition(moved.count <= cpu.numFree, "not enough host blocks")
+        require(moved.count <= cpu.numFree, "not enough host blocks")
         var map: [Int: Int] = [:]
         var copies: [BlockCopy] = []
         for m in moved {
@@ -378,12 +379,14 @@ public struct BlockSpaceManager: Sendable {
     }
 
     /// Device blocks swapping the group in needs, ignoring full blocks already in use in the prefix
-    /// cache; `.never` when the device pool is too small, `.later` below the watermark.
-    public func canSwapIn(_ seqs: [SequenceID]) -> AllocStatus {
-        let touched = groupBlocks(seqs, on: .cpu).filter { m in
+    /// cache, plus the blocks appending `newTokens[i]` tokens to `seqs[i]` right after may touch;
+    /// `.never` when the device pool is too small, `.later` below the watermark.
+    public func canSwapIn(_ seqs: [SequenceID], newTokens: [Int] = []) -> AllocStatus {
+        var touched = groupBlocks(seqs, on: .cpu).filter { m in
             guard enablePrefixCaching, let h = m.block.hash, let id = gpu.cached[h] else { return true }
             return gpu.refCount[id] == 0
         }.count
+        touched += zip(seqs, newTokens).map { blocksTouchedByAppend($0, count: $1) }.reduce(0, +)
         if gpu.numBlocks < touched { return .never }
         return gpu.numFree - touched >= watermarkBlocks ? .ok : .later
     }

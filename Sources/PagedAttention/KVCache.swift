@@ -15,8 +15,8 @@ public struct KVCacheShape: Sendable, Hashable, Codable {
 
     /// Creates a shape; `headSize` must be a multiple of 8 and `blockSize` one of 8, 16, 32.
     public init(numBlocks: Int, numKVHeads: Int, headSize: Int, blockSize: Int) {
-        precondition(headSize > 0 && headSize % 8 == 0, "head size must be a multiple of 8")
-        precondition([8, 16, 32].contains(blockSize), "block size must be 8, 16 or 32")
+        require(headSize > 0 && headSize % 8 == 0, "head size must be a multiple of 8")
+        require([8, 16, 32].contains(blockSize), "block size must be 8, 16 or 32")
         self.numBlocks = numBlocks
         self.numKVHeads = numKVHeads
         self.headSize = headSize
@@ -50,7 +50,7 @@ public final class PagedKVCache<Element: KVCacheElement>: @unchecked Sendable {
     public init(shape: KVCacheShape) {
         self.shape = shape
         self.x = 16 / Element.byteWidth
-        precondition(shape.headSize % x == 0)
+        require(shape.headSize % x == 0)
         count = shape.numBlocks * shape.elementsPerBlock
         keys = .allocate(capacity: count)
         values = .allocate(capacity: count)
@@ -88,10 +88,10 @@ public final class PagedKVCache<Element: KVCacheElement>: @unchecked Sendable {
     ///   - value: same shape as `key`.
     public func reshapeAndCache(key: [Float], value: [Float], slotMapping: [Int]) {
         let n = shape.numKVHeads * shape.headSize
-        precondition(key.count == slotMapping.count * n && value.count == key.count, "key/value shape mismatch")
+        require(key.count == slotMapping.count * n && value.count == key.count, "key/value shape mismatch")
         for (token, slot) in slotMapping.enumerated() where slot >= 0 {
             let block = slot / shape.blockSize, offset = slot % shape.blockSize
-            precondition(block < shape.numBlocks, "slot \(slot) is outside the cache")
+            require(block < shape.numBlocks, "slot \(slot) is outside the cache")
             for i in 0..<n {
                 let head = i / shape.headSize, dim = i % shape.headSize
                 keys[keyIndex(block: block, head: head, dim: dim, offset: offset)] = Element(rounding: key[token * n + i])
@@ -131,7 +131,7 @@ public final class PagedKVCache<Element: KVCacheElement>: @unchecked Sendable {
     /// Copies whole blocks from `source` into this cache (vLLM's `swap_blocks` between the device pool
     /// and the host pool). Both caches must have the same per-block geometry.
     public func swapIn(from source: PagedKVCache<Element>, mapping: [(source: Int, destination: Int)]) {
-        precondition(source.shape.elementsPerBlock == shape.elementsPerBlock)
+        require(source.shape.elementsPerBlock == shape.elementsPerBlock)
         let e = shape.elementsPerBlock
         for (s, d) in mapping {
             (keys + d * e).update(from: source.keys + s * e, count: e)
@@ -172,4 +172,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     public mutating func nextSignedUnit() -> Float {
         Float(next() >> 40) / Float(1 << 23) - 1
     }
+}
+
+/// Like `precondition`, but kept under -Ounchecked (this target's optimization mode, which removes
+/// preconditions): for API misuse that would otherwise corrupt memory or block accounting. Never
+/// used inside the kernels' inner loops.
+@inline(__always)
+func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String = "",
+             file: StaticString = #fileID, line: UInt = #line) {
+    if !condition() { fatalError(message(), file: file, line: line) }
 }

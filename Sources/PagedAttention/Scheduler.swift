@@ -329,7 +329,7 @@ public struct SchedulerSimulation: Sendable {
                 (swappedIn, _) = scheduleSwapped(&budget, chunking: false, &record)
             }
         }
-        precondition(budget.tokens <= config.maxNumBatchedTokens && budget.seqs <= config.maxNumSeqs)
+        require(budget.tokens <= config.maxNumBatchedTokens && budget.seqs <= config.maxNumSeqs)
         for id in preempted { waiting.insert(id, at: 0) }  // deque.extendleft: the last preempted goes first
         running += prefills + decodes + swappedIn
         swapped += swappedOut
@@ -346,7 +346,7 @@ public struct SchedulerSimulation: Sendable {
             (swappedInDecodes, swappedInPrefills) = scheduleSwapped(&budget, chunking: true, &record)
         }
         let prefills = schedulePrefills(&budget, chunking: true, &record)
-        precondition(budget.tokens <= config.maxNumBatchedTokens && budget.seqs <= config.maxNumSeqs)
+        require(budget.tokens <= config.maxNumBatchedTokens && budget.seqs <= config.maxNumSeqs)
         for id in preempted { waiting.insert(id, at: 0) }
         running += swappedInDecodes + swappedInPrefills + decodes + runningPrefills + prefills
         swapped += swappedOut
@@ -377,8 +377,11 @@ public struct SchedulerSimulation: Sendable {
         while let id = waiting.first {
             let g = groups[id]!
             let n = newTokens(id, chunking: chunking, budget)
-            let total = g.seqs[0].tokens.count
-            if n > promptLimit || blocks.canAllocate(numTokens: total) == .never {
+            let seq = g.unfinished[0]  // a waiting request has exactly one live sequence
+            let total = seq.tokens.count
+            // vLLM ignores prompts over the limit or the cache; a request with more samples than
+            // max_num_seqs would block the queue forever there, so it is ignored here too.
+            if n > promptLimit || blocks.canAllocate(numTokens: total) == .never || g.maxRunningSeqs > config.maxNumSeqs {
                 waiting.removeFirst()
                 record.ignored.append(id)
                 groups[id] = nil
@@ -388,7 +391,7 @@ public struct SchedulerSimulation: Sendable {
             let seqsNeeded = g.maxRunningSeqs
             if n == 0 || !budget.canSchedule(tokens: n, seqs: seqsNeeded) { break }
             waiting.removeFirst()
-            blocks.allocate(g.seqs[0].id, tokens: g.seqs[0].tokens)
+            blocks.allocate(seq.id, tokens: seq.tokens)
             scheduled.append(id)
             record.scheduled.append(ScheduledEntry(request: id, kind: "prefill", tokens: n))
             budget.addTokens(id, n)
@@ -440,8 +443,13 @@ public struct SchedulerSimulation: Sendable {
         -> (decodes: [String], prefills: [String]) {
         var decodes: [String] = [], prefills: [String] = []
         while let id = swapped.first {
-            let seqIDs = groups[id]!.unfinished.map(\.id)
-            let status = blocks.canSwapIn(seqIDs)
+            let live = groups[id]!.unfinished
+            let seqIDs = live.map(\.id)
+            // Unlike vLLM 0.6.2 (which counts lookahead slots only), also reserve the blocks the
+            // append right after the swap-in touches, so the append can never run out of blocks.
+            let status = blocks.canSwapIn(seqIDs, newTokens: live.map { seq in
+                max(0, seq.tokens.count - (blocks.tables[seq.id]?.numTokens ?? 0))
+            })
             if status == .later { break }
             if status == .never {
                 swapped.removeFirst()
@@ -497,7 +505,7 @@ public struct SchedulerSimulation: Sendable {
         let owned = refs.filter { blocks.refCount(.gpu, $0.key) == $0.value }.count
         let freeBefore = blocks.numFreeBlocks(.gpu)
         if mode == .recompute {
-            precondition(live.count == 1, "recompute preemption needs a single-sequence request")
+            require(live.count == 1, "recompute preemption needs a single-sequence request")
             blocks.free(live[0].id, now: currentStep)
             // Everything generated so far becomes part of the prompt to recompute.
             for i in g.seqs.indices where !g.seqs[i].finished { g.seqs[i].numComputed = 0 }
