@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "CallGraph", dependencies: ["IndexModel"], swiftSettings: v5),
         .target(name: "Annotations", dependencies: ["IndexModel", "CCmarkGFM", "Yams"], swiftSettings: v5),
         .target(name: "SiteRenderer", dependencies: ["IndexModel"], swiftSettings: v5),
-        .target(name: "PagedAttention", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "PagedAttention", exclude: ["EXPLAINER.md"], swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "MarginaliaKit",
                 dependencies: ["IndexModel", "PythonIndexer", "ClangIndexer", "IndexDatabase", "CallGraph",
                                "Annotations", "SiteRenderer"],
