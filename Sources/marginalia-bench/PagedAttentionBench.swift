@@ -9,7 +9,22 @@ import PagedAttention
 /// heads x head size 128 x context 4096, block size 16, Float and Float16 storage.
 func runPagedAttentionBench(arguments: [String] = []) {
     let numSeqs = 8, numHeads = 32, headSize = 128, context = 4096, blockSize = 16
-    let runs = 7
+    var runs = 7
+    var group: Int? = nil
+    var storages = ["float32", "float16"]
+    var withNumPy = true
+    var i = 0
+    while i < arguments.count {
+        switch arguments[i] {
+        case "--runs": i += 1; runs = Int(arguments[i]) ?? runs
+        case "--kv-heads-per-item": i += 1; group = Int(arguments[i])
+        case "--float32-only": storages = ["float32"]
+        case "--float16-only": storages = ["float16"]
+        case "--no-numpy": withNumPy = false
+        default: print("unknown argument \(arguments[i]) (--runs N, --kv-heads-per-item N, --float32-only, --float16-only, --no-numpy)"); return
+        }
+        i += 1
+    }
     print("PagedAttention decode benchmark: \(numSeqs) seqs x \(numHeads) heads x head size \(headSize) x context \(context), block size \(blockSize)")
     print("medians of \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
 
@@ -19,14 +34,16 @@ func runPagedAttentionBench(arguments: [String] = []) {
     print(String(format: "memory bandwidth (triad a = b + s*c, 3 x 128 MiB): 1 core %.1f GB/s, 2 cores %.1f GB/s\n", triad1, triad2))
 
     var rows: [(String, Double, Double)] = []  // name, seconds, bytes
-    let f32 = benchStorage(Float.self, numSeqs: numSeqs, numHeads: numHeads, headSize: headSize, context: context,
-                           blockSize: blockSize, runs: runs)
-    let f16 = benchStorage(Float16.self, numSeqs: numSeqs, numHeads: numHeads, headSize: headSize, context: context,
-                           blockSize: blockSize, runs: runs)
-    rows += f32 + f16
-
-    let numpy = numpyBench(numSeqs: numSeqs, numHeads: numHeads, headSize: headSize, context: context,
-                           blockSize: blockSize, runs: runs)
+    if storages.contains("float32") {
+        rows += benchStorage(Float.self, numSeqs: numSeqs, numHeads: numHeads, headSize: headSize, context: context,
+                             blockSize: blockSize, runs: runs, group: group)
+    }
+    if storages.contains("float16") {
+        rows += benchStorage(Float16.self, numSeqs: numSeqs, numHeads: numHeads, headSize: headSize, context: context,
+                             blockSize: blockSize, runs: runs, group: group)
+    }
+    let numpy = withNumPy ? numpyBench(numSeqs: numSeqs, numHeads: numHeads, headSize: headSize, context: context,
+                                       blockSize: blockSize, runs: runs) : []
     rows += numpy
 
     print("implementation                          median ms   K/V GB/s   % of 2-core triad")
@@ -49,12 +66,12 @@ func runPagedAttentionBench(arguments: [String] = []) {
             }
         }
     }
-    if numpy.isEmpty { print("NumPy comparison skipped: python3 with numpy was not found") }
+    if numpy.isEmpty && withNumPy { print("NumPy comparison skipped: python3 with numpy was not found") }
 }
 
 /// Times paged v1, paged v2 and the contiguous baseline for one storage type.
 private func benchStorage<E: KVCacheElement>(_: E.Type, numSeqs: Int, numHeads: Int, headSize: Int, context: Int,
-                                             blockSize: Int, runs: Int) -> [(String, Double, Double)] {
+                                             blockSize: Int, runs: Int, group: Int?) -> [(String, Double, Double)] {
     let blocksPerSeq = context / blockSize
     let numBlocks = numSeqs * blocksPerSeq
     let cache = PagedKVCache<E>(shape: KVCacheShape(numBlocks: numBlocks, numKVHeads: numHeads, headSize: headSize,
@@ -89,8 +106,8 @@ private func benchStorage<E: KVCacheElement>(_: E.Type, numSeqs: Int, numHeads: 
     let bytes = Double(2 * n * E.byteWidth)
     let name = E.storageName
 
-    let v1 = median(runs) { _ = PagedAttention.decodeV1(batch, cache: cache) }
-    let v2 = median(runs) { _ = PagedAttention.decodeV2(batch, cache: cache) }
+    let v1 = median(runs) { _ = PagedAttention.decodeV1(batch, cache: cache, kvHeadsPerWorkItem: group) }
+    let v2 = median(runs) { _ = PagedAttention.decodeV2(batch, cache: cache, kvHeadsPerWorkItem: group) }
     let contiguous = median(runs) {
         _ = PagedAttention.decodeContiguous(numHeads: numHeads, numKVHeads: numHeads, headSize: headSize, query: query,
                                             keys: keys, values: values, maxContext: context, seqLens: lens,
