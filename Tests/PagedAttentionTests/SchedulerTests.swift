@@ -99,6 +99,13 @@ final class SchedulerTests: XCTestCase {
         }
     }
 
+    /// The example workload file `marginalia simulate --workload` reads is the preset, spelled out.
+    func testExampleWorkloadFileIsThePreset() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Golden/five-concurrent-requests.json")
+        XCTAssertEqual(try JSONDecoder().decode(Workload.self, from: Data(contentsOf: url)), .fiveConcurrentRequests)
+    }
+
     func testWorkloadJSONDecodesWithDefaults() throws {
         let json = #"{"config": {"numGPUBlocks": 10, "preemptionMode": "swap"}, "requests": [{"id": "x", "promptTokens": 5, "maxTokens": 2}]}"#
         let w = try JSONDecoder().decode(Workload.self, from: Data(json.utf8))
