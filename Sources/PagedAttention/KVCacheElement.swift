@@ -166,16 +166,15 @@ func accumulateValueRows(probs: UnsafePointer<Float>, headSize: Int, blockSize: 
 @inline(__always)
 func widenHalf(_ h: SIMD8<UInt16>) -> SIMD8<Float> {
     let w = SIMD8<UInt32>(truncatingIfNeeded: h)
-    let sign = (w & 0x8000) &<< 16
+    // Sign and magnitude moved to Float's bit positions; the exponent is then 112 too small, and one
+    // multiply by 2^112 fixes normals and subnormals alike.
     let magnitude = (w & 0x7fff) &<< 13
-    // Reinterpreting the shifted magnitude as a Float leaves the exponent 112 too small; one multiply by
-    // 2^112 fixes normals and subnormals alike.
-    let scaled = unsafeBitCast(magnitude, to: SIMD8<Float>.self) * Float(bitPattern: 0x7780_0000)
-    // All-ones where the half exponent is 31 (inf/NaN): 0x7c00 + 0x0400 carries into bit 15 only then.
-    let special = SIMD8<UInt32>(repeating: 0) &- (((w & 0x7c00) &+ 0x0400) &>> 15)
-    let bits = (unsafeBitCast(scaled, to: SIMD8<UInt32>.self) & ~special)
-        | ((magnitude | 0x7f80_0000) & special) | sign
-    return unsafeBitCast(bits, to: SIMD8<Float>.self)
+    let shifted = magnitude | ((w & 0x8000) &<< 16)
+    let scaled = unsafeBitCast(shifted, to: SIMD8<Float>.self) * Float(bitPattern: 0x7780_0000)
+    // Exponent 31 (inf, NaN) became 2^16 * (1.m): setting every exponent bit restores inf / NaN with
+    // its payload. `special` is all-ones exactly there: the subtraction wraps into bit 31.
+    let special = SIMD8<UInt32>(repeating: 0) &- ((SIMD8<UInt32>(repeating: 0x0f7f_ffff) &- magnitude) &>> 31)
+    return unsafeBitCast(unsafeBitCast(scaled, to: SIMD8<UInt32>.self) | (special & 0x7f80_0000), to: SIMD8<Float>.self)
 }
 
 extension Float16: KVCacheElement {
