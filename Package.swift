@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "CallGraph", dependencies: ["IndexModel"], swiftSettings: v5),
         .target(name: "Annotations", dependencies: ["IndexModel", "CCmarkGFM", "Yams"], swiftSettings: v5),
         .target(name: "SiteRenderer", dependencies: ["IndexModel"], swiftSettings: v5),
-        .target(name: "PagedAttention", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "PagedAttention", exclude: ["EXPLAINER.md"], swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "MarginaliaKit",
                 dependencies: ["IndexModel", "PythonIndexer", "ClangIndexer", "IndexDatabase", "CallGraph",
                                "Annotations", "SiteRenderer"],
@@ -60,7 +60,7 @@ let package = Package(
         // .testTarget(name: "CallGraphTests", dependencies: ["CallGraph", "MarginaliaKit"], swiftSettings: v5),
         .testTarget(name: "AnnotationsTests", dependencies: ["Annotations", "MarginaliaKit"], swiftSettings: v5),
         // .testTarget(name: "SiteRendererTests", dependencies: ["SiteRenderer", "MarginaliaKit"], swiftSettings: v5),
-        // .testTarget(name: "PagedAttentionTests", dependencies: ["PagedAttention"], swiftSettings: v5),
+        .testTarget(name: "PagedAttentionTests", dependencies: ["PagedAttention"], exclude: ["Oracle", "Golden"], swiftSettings: v5),
         .testTarget(name: "IntegrationTests", dependencies: ["MarginaliaKit"], swiftSettings: v5),
     ]
 )

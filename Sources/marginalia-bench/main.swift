@@ -3,6 +3,8 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "index":
     runIndexBench(arguments: Array(arguments.dropFirst()))
+case "paged":
+    runPagedAttentionBench(arguments: Array(arguments.dropFirst()))
 default:
-    print("usage: marginalia-bench index CHECKOUT [--runs N] [--skip-clang]")
+    print("usage: marginalia-bench index CHECKOUT [--runs N] [--skip-clang]\n       marginalia-bench paged")
 }

@@ -11,7 +11,7 @@ struct Marginalia: ParsableCommand {
         abstract: "Read, query and annotate a vLLM checkout.",
         subcommands: [
             IndexCommand.self, FindCommand.self, DefCommand.self, SymbolsCommand.self, ExportCommand.self,
-            NotesCommand.self,
+            NotesCommand.self, SimulateCommand.self,
         ]
     )
 }
