@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "PythonIndexerTests", dependencies: ["PythonIndexer"], exclude: ["ast_oracle.py"], resources: [.copy("Fixtures")], swiftSettings: v5),
         .testTarget(name: "ClangIndexerTests", dependencies: ["ClangIndexer"], resources: [.copy("Fixtures")], swiftSettings: v5),
         .testTarget(name: "IndexDatabaseTests", dependencies: ["IndexDatabase"], swiftSettings: v5),
-        // .testTarget(name: "CallGraphTests", dependencies: ["CallGraph", "MarginaliaKit"], swiftSettings: v5),
+        .testTarget(name: "CallGraphTests", dependencies: ["CallGraph", "PythonIndexer", "ClangIndexer"], resources: [.copy("Fixtures"), .copy("Data")], swiftSettings: v5),
         .testTarget(name: "AnnotationsTests", dependencies: ["Annotations", "MarginaliaKit"], swiftSettings: v5),
         // .testTarget(name: "SiteRendererTests", dependencies: ["SiteRenderer", "MarginaliaKit"], swiftSettings: v5),
         .testTarget(name: "PagedAttentionTests", dependencies: ["PagedAttention"], exclude: ["Oracle", "Golden"], swiftSettings: v5),

@@ -189,11 +189,15 @@ public struct CallSite: Hashable, Codable, Sendable {
     public var viaMacro: String
     /// Python: the number of positional arguments and the keyword names (for matching overrides).
     public var argumentCount: Int
+    /// Python: the argument list as written between the parentheses, "" when not recorded. The call graph
+    /// reads op names and functions out of registration calls (`direct_register_custom_op("name",
+    /// op_func=fn)`, `torch.library.custom_op("ns::name", fn)`, `lib.impl("name", fn, "CUDA")`).
+    public var arguments: String = ""
 
     public init(
         caller: String, callee: String, kind: CallKind = .call, file: RepoPath, range: SourceRange,
         targetUSR: String = "", targetName: String = "", launchConfig: String = "", viaMacro: String = "",
-        argumentCount: Int = 0
+        argumentCount: Int = 0, arguments: String = ""
     ) {
         self.caller = caller
         self.callee = callee
@@ -205,6 +209,28 @@ public struct CallSite: Hashable, Codable, Sendable {
         self.launchConfig = launchConfig
         self.viaMacro = viaMacro
         self.argumentCount = argumentCount
+        self.arguments = arguments
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case caller, callee, kind, file, range, targetUSR, targetName, launchConfig, viaMacro, argumentCount
+        case arguments
+    }
+
+    /// Decodes `arguments` as "" when absent, so indexes written before the field existed still load.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        caller = try c.decode(String.self, forKey: .caller)
+        callee = try c.decode(String.self, forKey: .callee)
+        kind = try c.decode(CallKind.self, forKey: .kind)
+        file = try c.decode(RepoPath.self, forKey: .file)
+        range = try c.decode(SourceRange.self, forKey: .range)
+        targetUSR = try c.decode(String.self, forKey: .targetUSR)
+        targetName = try c.decode(String.self, forKey: .targetName)
+        launchConfig = try c.decode(String.self, forKey: .launchConfig)
+        viaMacro = try c.decode(String.self, forKey: .viaMacro)
+        argumentCount = try c.decode(Int.self, forKey: .argumentCount)
+        arguments = try c.decodeIfPresent(String.self, forKey: .arguments) ?? ""
     }
 }
 
@@ -260,6 +286,12 @@ public struct TypeFact: Hashable, Codable, Sendable {
         case parameter
         /// A return annotation (`def f() -> T`); `target` is "return".
         case returns
+        /// `return Callee(...)` in a function without a return annotation; `target` is "return" and
+        /// `expression` the callee as written. Lets the call graph follow unannotated factories
+        /// (`self.w = self._create_worker()`).
+        case returnedCall = "returned_call"
+        /// `return name` / `return a.b` in a function without a return annotation; `target` is "return".
+        case returnedName = "returned_name"
     }
     /// Qualified name of the scope: the function for locals/params/returns, the class for
     /// `self.x` facts (written anywhere in the class's methods), the module for module-level names.

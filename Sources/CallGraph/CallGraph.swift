@@ -1,2 +1,0 @@
-// CallGraph: see Sources/Modules.md.
-import IndexModel

@@ -1,0 +1,41 @@
+from abc import ABC, abstractmethod
+from typing import Type
+
+
+class Impl(ABC):
+    @abstractmethod
+    def run(self):
+        raise NotImplementedError
+
+
+class FastImpl(Impl):
+    def run(self):
+        pass
+
+
+class SlowImpl(Impl):
+    def run(self):
+        pass
+
+
+def choose(name: str) -> Type[Impl]:
+    if name == "fast":
+        return FastImpl
+    return SlowImpl
+
+
+def pick(name):
+    if name == "fast":
+        return FastImpl
+    return SlowImpl
+
+
+class Layer:
+    def __init__(self, name):
+        impl_cls = choose(name)
+        self.impl = impl_cls()
+        self.other = pick(name)()
+
+    def forward(self):
+        self.impl.run()   # -> pkg.d.Impl.run inferred; -> pkg.d.FastImpl.run candidate; -> pkg.d.SlowImpl.run candidate
+        self.other.run()  # -> pkg.d.FastImpl.run candidate; -> pkg.d.SlowImpl.run candidate; !-> pkg.d.Impl.run
