@@ -610,3 +610,10 @@ extension IndexStore {
         }
     }
 }
+
+extension IndexStore {
+    /// Every caller and callee named by an edge (symbols, torch op nodes, external nodes).
+    public func edgeNodeNames() throws -> [String] {
+        try dbQueue.read { try String.fetchAll($0, sql: "SELECT caller FROM edges UNION SELECT callee FROM edges") }
+    }
+}
