@@ -99,7 +99,7 @@ struct HTMLBuffer {
                 case UInt8(ascii: "\""): append("&quot;")
                 case UInt8(ascii: "'"): append("&#39;")
                 case 0x09, 0x0A, 0x0C: bytes.append(b)
-                case 0x0D: bytes.append(0x0A)  // normalise, as the HTML parser would
+                case 0x0D: break  // CR of CRLF line ends (a line is one element already)
                 case 0..<0x20, 0x7F: appendReplacement()
                 default: bytes.append(b)
                 }

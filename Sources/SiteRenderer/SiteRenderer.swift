@@ -282,7 +282,10 @@ struct SiteBuild<Links: LinkProvider>: Sendable {
 
     func definitionHref(file: RepoPath, line: Int, from page: SitePath) -> Href {
         guard let p = links.page(forFile: file) else { return .fragment("L\(line)") }
-        return p == page ? .fragment("L\(line)") : p.href(from: page).with(fragment: "L\(max(line, 1))")
+        // A line past the end (an orphan's last known place) leads to the file's last line.
+        let count = lineStartsByFile[file]?.count ?? line
+        let l = min(max(line, 1), count)
+        return p == page ? .fragment("L\(l)") : p.href(from: page).with(fragment: "L\(l)")
     }
 
     /// Home / src / dir / ... / file.
