@@ -7,6 +7,7 @@ final class SiteRendererTests: XCTestCase {
     /// Renders the fixture into a fresh folder.
     func render(_ name: String, model: SiteModel = Fixture.model()) throws -> (URL, SiteReport) {
         let out = Fixture.temporaryDirectory(name)
+        addTeardownBlock { try? FileManager.default.removeItem(at: out) }
         let report = try renderSite(model: model, theme: Fixture.theme, output: out)
         return (out, report)
     }
@@ -255,6 +256,7 @@ final class SiteRendererTests: XCTestCase {
         XCTAssertTrue(a.svg.html.contains("&lt;&lt;&lt;launch&gt;&gt;&gt; &amp; body"))
         // Laid out, the site still checks clean and says nothing about a fallback.
         let out = Fixture.temporaryDirectory("graphviz")
+        addTeardownBlock { try? FileManager.default.removeItem(at: out) }
         _ = try renderSite(model: dot.layoutTours(of: model), theme: Fixture.theme, output: out)
         XCTAssertEqual(try checkSite(at: out).problems.map(\.description), [])
         XCTAssertTrue(try page(out, "tours/decode/index.html").contains("laid out by Graphviz"))
@@ -262,12 +264,14 @@ final class SiteRendererTests: XCTestCase {
 
     func testThemeIsReadAtRunTimeAndChecked() throws {
         let theme = Fixture.temporaryDirectory("theme")
+        addTeardownBlock { try? FileManager.default.removeItem(at: theme) }
         try FileManager.default.createDirectory(at: theme.appendingPathComponent("templates"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: theme.appendingPathComponent("assets"), withIntermediateDirectories: true)
         try "<!DOCTYPE html><html><head><title>{{title}}</title></head><body class=\"mine\">{{content}}</body></html>"
             .write(to: theme.appendingPathComponent("templates/page.html"), atomically: true, encoding: .utf8)
         try "body{color:red}".write(to: theme.appendingPathComponent("assets/extra.css"), atomically: true, encoding: .utf8)
         let out = Fixture.temporaryDirectory("theme-out")
+        addTeardownBlock { try? FileManager.default.removeItem(at: out) }
         _ = try renderSite(model: Fixture.model(), theme: theme, output: out)
         XCTAssertTrue(try page(out, "index.html").contains("<body class=\"mine\">"))
         XCTAssertEqual(try page(out, "assets/extra.css"), "body{color:red}")
