@@ -1,2 +1,0 @@
-// Annotations: see Sources/Modules.md.
-import IndexModel

@@ -1,0 +1,2 @@
+// Marginalia stand-in: the prelude declares what vLLM uses from this header.
+#pragma once

@@ -1,0 +1,218 @@
+// The index pipeline: Discovery -> Fingerprinting -> Python phase -> C++/CUDA phase -> Resolution ->
+// one-transaction write. Each stage takes values and returns values; only this module sees them all.
+import Foundation
+import IndexDatabase
+import IndexModel
+
+/// Options of one `marginalia index` run.
+public struct IndexOptions: Sendable {
+    /// Files larger than this are skipped and reported (bytes).
+    public var maxFileSize: Int = 5 * 1024 * 1024
+    /// Re-read every file even when its size and mtime are unchanged.
+    public var force: Bool = false
+    /// Skip the C/C++/CUDA phase (for quick Python-only runs).
+    public var pythonOnly: Bool = false
+    /// Worker threads (default: all cores).
+    public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    public init() {}
+}
+
+/// What one run did, for the summary and `--verbose`.
+public struct IndexRunReport: Sendable {
+    public var root: String
+    public var database: String
+    public var scanned = 0
+    public var reindexedUnits: [RepoPath] = []
+    public var deletedUnits: [RepoPath] = []
+    public var skipped: [FileRecord] = []
+    public var counts = IndexCounts()
+    public var diagnostics: [Diagnostic] = []
+    public var unitsWithErrors: [RepoPath] = []
+    public var phaseSeconds: [(String, Double)] = []
+    public var unresolved: [String: Int] = [:]
+}
+
+/// Runs the index pipeline over one checkout.
+public struct IndexPipeline {
+    public var root: String
+    public var database: String?
+    public var options: IndexOptions
+    public var progress: ProgressSink
+
+    public init(root: String, database: String? = nil, options: IndexOptions = .init(),
+                progress: ProgressSink = SilentProgress())
+    {
+        self.root = root
+        self.database = database
+        self.options = options
+        self.progress = progress
+    }
+
+    public func run() throws -> IndexRunReport {
+        let scanner = try CheckoutScanner(root: root)
+        let dbPath = database ?? IndexLocation.defaultIndex(forCheckout: scanner.root)
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: dbPath).deletingLastPathComponent(), withIntermediateDirectories: true)
+        let store = try IndexStore(path: dbPath)
+        var report = IndexRunReport(root: scanner.root.path, database: dbPath)
+        var clock = PhaseClock()
+
+        // Discovery and fingerprints.
+        progress.progress(phase: "scan", done: 0, total: 0, current: scanner.root.path)
+        let scanned = scanner.scan()
+        report.scanned = scanned.count
+        let previous = Dictionary(uniqueKeysWithValues: try store.files().map { ($0.path, $0) })
+        var records: [FileRecord] = []
+        var contents: [RepoPath: [UInt8]] = [:]
+        for f in scanned {
+            if !options.force, let old = previous[f.path], old.size == f.size, old.mtime == f.mtime {
+                records.append(old)
+                continue
+            }
+            if f.size > options.maxFileSize {
+                records.append(FileRecord(path: f.path, language: f.language, hash: "", size: f.size, mtime: f.mtime,
+                                          status: "skipped",
+                                          message: "larger than \(options.maxFileSize / (1024 * 1024)) MB"))
+                continue
+            }
+            guard let bytes = try? scanner.read(f.path) else {
+                records.append(FileRecord(path: f.path, language: f.language, hash: "", size: f.size, mtime: f.mtime,
+                                          status: "failed", message: "unreadable"))
+                continue
+            }
+            var status = "ok", message = ""
+            if bytes.contains(0) {
+                status = f.language == .python ? "ok" : "skipped"
+                message = "contains NUL bytes"
+            }
+            records.append(FileRecord(path: f.path, language: f.language, hash: fingerprint(bytes), size: f.size,
+                                      mtime: f.mtime, status: status, message: message))
+            contents[f.path] = bytes
+        }
+        report.skipped = records.filter { $0.status != "ok" || !$0.message.isEmpty }
+        clock.lap("scan", into: &report)
+
+        let current = Dictionary(uniqueKeysWithValues: records.map { ($0.path, $0) })
+        func changed(_ p: RepoPath) -> Bool {
+            guard let now = current[p] else { return true }
+            guard let old = previous[p] else { return true }
+            return old.hash != now.hash || old.status != now.status
+        }
+        let oldUnits = Dictionary(uniqueKeysWithValues: try store.units().map { ($0.path, $0) })
+
+        // Which units to (re)build.
+        var pythonTodo: [RepoPath] = []
+        var clangTodo: [RepoPath] = []
+        for r in records where r.status == "ok" {
+            let unitChanged = changed(r.path) || oldUnits[r.path] == nil
+            if r.language == .python {
+                if unitChanged || options.force { pythonTodo.append(r.path) }
+            } else if !options.pythonOnly {
+                let includesChanged = oldUnits[r.path]?.includes.contains { changed($0) } ?? true
+                if unitChanged || includesChanged || options.force { clangTodo.append(r.path) }
+            }
+        }
+        var deleted = oldUnits.keys.filter { current[$0]?.status != "ok" }
+        if options.pythonOnly { deleted.removeAll { oldUnits[$0]?.language != .python } }
+        report.deletedUnits = deleted.sorted()
+
+        // Python phase.
+        var newUnits: [FileIndex] = []
+        if !pythonTodo.isEmpty {
+            newUnits += try PythonPhase.run(files: pythonTodo, scanner: scanner, contents: contents,
+                                            jobs: options.jobs, progress: progress)
+        }
+        clock.lap("python", into: &report)
+
+        // C/C++/CUDA phase.
+        if !clangTodo.isEmpty {
+            newUnits += try ClangPhase.run(root: scanner.root, files: clangTodo, allFiles: records,
+                                           jobs: options.jobs, progress: progress)
+        }
+        clock.lap("c++/cuda", into: &report)
+
+        report.reindexedUnits = newUnits.map(\.path).sorted()
+        var update = IndexStore.Update()
+        update.files = records
+        update.replacedUnits = newUnits
+        update.deletedUnits = report.deletedUnits
+        update.meta = ["root": scanner.root.path, "release": Self.release(of: scanner.root) ?? ""]
+
+        // Resolution over the whole checkout, only when something changed.
+        let edgesVersion = try store.meta("edges_version")
+        if !newUnits.isEmpty || !report.deletedUnits.isEmpty || edgesVersion != Resolution.version {
+            progress.progress(phase: "resolve", done: 0, total: 1, current: "call graph")
+            let replaced = Set(newUnits.map(\.path)).union(report.deletedUnits)
+            var input = try GraphInputs.load(from: store, excludingUnits: replaced)
+            input.add(newUnits)
+            let resolved = Resolution.resolve(input, root: scanner.root)
+            update.edges = resolved.edges
+            report.unresolved = resolved.unresolved
+            update.meta["edges_version"] = Resolution.version
+        }
+        clock.lap("resolve", into: &report)
+
+        progress.progress(phase: "write", done: 0, total: 1, current: dbPath)
+        try store.apply(update)
+        clock.lap("write", into: &report)
+        IndexLocation.remember(dbPath)
+
+        report.counts = try store.counts()
+        report.diagnostics = try store.diagnostics()
+        report.unitsWithErrors = try store.unitsWithErrors()
+        return report
+    }
+
+    /// The vLLM release of a checkout, from PKG-INFO (an sdist) or the folder name.
+    static func release(of root: URL) -> String? {
+        if let info = try? String(contentsOf: root.appendingPathComponent("PKG-INFO"), encoding: .utf8) {
+            for line in info.split(separator: "\n") where line.hasPrefix("Version: ") {
+                return String(line.dropFirst("Version: ".count)).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        let name = root.lastPathComponent
+        if name.hasPrefix("vllm-") { return String(name.dropFirst(5)) }
+        return nil
+    }
+}
+
+/// Wall-clock phase timing for the report (the executable prints it; library output stays
+/// deterministic because timings never reach the index or the site).
+struct PhaseClock {
+    var last = DispatchTime.now()
+    mutating func lap(_ name: String, into report: inout IndexRunReport) {
+        let now = DispatchTime.now()
+        report.phaseSeconds.append((name, Double(now.uptimeNanoseconds - last.uptimeNanoseconds) / 1e9))
+        last = now
+    }
+}
+
+/// Everything the call graph needs, gathered from the store and from the units of this run.
+public struct GraphInputs: Sendable {
+    public var symbols: [Symbol] = []
+    public var calls: [CallSite] = []
+    public var imports: [Import] = []
+    public var typeFacts: [TypeFact] = []
+    public var registrations: [Registration] = []
+    /// `__all__` of each Python module, by module file.
+    public var exports: [RepoPath: [String]] = [:]
+
+    public init() {}
+
+    static func load(from store: IndexStore, excludingUnits excluded: Set<RepoPath>) throws -> GraphInputs {
+        var g = GraphInputs()
+        try store.forEachUnitRow(excluding: excluded) { unit in g.add([unit]) }
+        return g
+    }
+
+    mutating func add(_ units: [FileIndex]) {
+        for u in units {
+            symbols += u.symbols
+            calls += u.calls
+            imports += u.imports
+            typeFacts += u.typeFacts
+            registrations += u.registrations
+            if !u.exports.isEmpty { exports[u.path] = u.exports }
+        }
+    }
+}

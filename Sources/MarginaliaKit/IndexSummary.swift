@@ -1,0 +1,57 @@
+// The end-of-index summary: never a silent failure.
+import Foundation
+import IndexModel
+
+public enum IndexSummary {
+    public static func text(_ r: IndexRunReport, verbose: Bool) -> String {
+        var s = ""
+        func line(_ x: String) { s += x + "\n" }
+        let c = r.counts
+        line("indexed \(r.root)")
+        line("  index: \(r.database)")
+        let langs = c.filesByLanguage.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        line("  files: \(c.filesByLanguage.values.reduce(0, +)) (\(langs)); re-indexed units: \(r.reindexedUnits.count), removed: \(r.deletedUnits.count)")
+        let kinds = c.symbolsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        line("  symbols: \(c.symbols) (\(kinds))")
+        line("  call sites: \(c.calls) (kernel launches \(c.launches)); imports: \(c.imports); registrations: \(c.registrations)")
+        line("  call graph edges: \(c.edges)")
+        if !r.unresolved.isEmpty {
+            let u = r.unresolved.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            line("  unresolved call sites: \(u)")
+        }
+        line("  translation units / files with parse errors: \(r.unitsWithErrors.count)")
+        if !r.skipped.isEmpty {
+            line("  skipped or partly indexed files: \(r.skipped.count)")
+            for f in r.skipped { line("    \(f.path): \(f.message.isEmpty ? f.status : f.message)") }
+        }
+        let times = r.phaseSeconds.map { String(format: "%@ %.2fs", $0.0, $0.1) }.joined(separator: ", ")
+        line("  time: \(times)")
+        if verbose {
+            var byFile: [RepoPath: [Diagnostic]] = [:]
+            for d in r.diagnostics { byFile[d.file, default: []].append(d) }
+            for file in byFile.keys.sorted() {
+                line("\(file): \(byFile[file]!.count) diagnostics")
+                for d in byFile[file]! { line("  \(d)") }
+            }
+        } else if !r.unitsWithErrors.isEmpty {
+            let shown = r.unitsWithErrors.prefix(10).map(\.rawValue).joined(separator: ", ")
+            line("  (with errors: \(shown)\(r.unitsWithErrors.count > 10 ? ", ..." : ""); --verbose lists the diagnostics)")
+        }
+        return s
+    }
+
+    public static func json(_ r: IndexRunReport) -> String {
+        let c = r.counts
+        let obj: [String: Any] = [
+            "root": r.root, "database": r.database,
+            "files": c.filesByLanguage, "symbols": c.symbols, "symbols_by_kind": c.symbolsByKind,
+            "call_sites": c.calls, "launches": c.launches, "registrations": c.registrations, "imports": c.imports,
+            "edges": c.edges, "units_with_errors": r.unitsWithErrors.map(\.rawValue),
+            "reindexed_units": r.reindexedUnits.count, "deleted_units": r.deletedUnits.map(\.rawValue),
+            "skipped": r.skipped.map { ["path": $0.path.rawValue, "reason": $0.message.isEmpty ? $0.status : $0.message] },
+            "unresolved": r.unresolved,
+        ]
+        let data = try! JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+}

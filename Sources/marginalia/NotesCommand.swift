@@ -1,0 +1,166 @@
+import Annotations
+import ArgumentParser
+import Foundation
+import IndexDatabase
+import IndexModel
+import MarginaliaKit
+
+struct NotesOptions: ParsableArguments {
+    @Option(name: .customLong("notes"), help: "The notes directory (default: Annotations/).")
+    var notes: String = "Annotations"
+
+    var url: URL { URL(fileURLWithPath: notes) }
+    var directory: NoteDirectory { NoteDirectory(root: url, displayPrefix: notes) }
+}
+
+struct NotesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notes", abstract: "Study notes attached to code: add, list, show, check, migrate, capture, lint.",
+        subcommands: [NotesAdd.self, NotesList.self, NotesShow.self, NotesCheck.self, NotesMigrate.self,
+                      NotesCapture.self, NotesLint.self])
+}
+
+func printDiagnostics(_ diags: [IndexModel.Diagnostic]) {
+    for d in diags { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+}
+
+struct NotesAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a note anchored to a symbol or to FILE:START-END; prints its path.")
+    @Argument(help: "SYMBOL (qualified name or unique suffix) or FILE:START-END.") var target: String
+    @Option(help: "The note's title.") var title: String?
+    @Option(help: "Tags (repeatable).") var tag: [String] = []
+    @OptionGroup var notes: NotesOptions
+    @OptionGroup var database: DatabaseOptions
+    func run() throws {
+        try runReporting {
+            let path = try NotesService.add(target: target, title: title, tags: tag, notes: notes.url,
+                                            store: try database.store())
+            print(path)
+        }
+    }
+}
+
+struct NotesList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List notes.")
+    @Option(help: "Only notes with this tag.") var tag: String?
+    @Option(help: "Only notes anchored to this symbol (qualified name or suffix).") var symbol: String?
+    @Flag(help: "JSON: a list of {id, title, anchors}.") var json = false
+    @OptionGroup var notes: NotesOptions
+    func run() throws {
+        try runReporting {
+            let set = notes.directory.load()
+            printDiagnostics(set.diagnostics)
+            let list = NotesService.list(set, tag: tag, symbol: symbol)
+            var out = Output()
+            if json {
+                out.line(NotesService.listJSON(list))
+            } else {
+                for n in list {
+                    out.line("\(n.id)  \(n.title)")
+                    for a in n.anchors { out.line("    \(NotesService.anchorText(a))") }
+                }
+            }
+            out.flush()
+        }
+    }
+}
+
+struct NotesShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print one note.")
+    @Argument(help: "The note's id.") var id: String
+    @OptionGroup var notes: NotesOptions
+    func run() throws {
+        try runReporting {
+            let set = notes.directory.load()
+            guard let n = set.note(NoteID(id)) else {
+                let near = NearMiss.best(for: id, among: set.notes.map(\.id.rawValue))
+                throw UserError("marginalia: no note '\(id)'" + (near.isEmpty ? "" : "; did you mean: \(near.joined(separator: ", "))"))
+            }
+            var out = Output()
+            out.line("# \(n.title)")
+            out.line("id: \(n.id)   release: \(n.release)   tags: \(n.tags.joined(separator: ", "))")
+            for a in n.anchors { out.line("anchor: \(NotesService.anchorText(a))") }
+            for s in n.status {
+                out.line("status (anchor \(s.anchor), \(s.release)): \(s.status.rawValue) \(String(format: "%.2f", s.confidence))")
+            }
+            out.line()
+            out.buffer += n.body
+            out.flush()
+        }
+    }
+}
+
+struct CheckoutArguments: ParsableArguments {
+    @Argument(help: "The checkout of the release to re-anchor against (indexed first if needed).") var checkout: String
+    @Option(name: .customLong("db"), help: "The index of that checkout (default: its own index).") var db: String?
+    @Flag(help: "JSON: a list of {id, status, file, start, end, symbol, confidence}.") var json = false
+    @Flag(help: "Exit non-zero when any note is ambiguous or orphaned.") var strict = false
+
+    func snapshot() throws -> ReleaseSnapshot {
+        let store = try NotesService.indexedStore(checkout: checkout, database: db, progress: TerminalProgress())
+        return try NotesService.snapshot(store: store)
+    }
+}
+
+struct NotesCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check", abstract: "Report where each note's code is in another release (read-only).")
+    @OptionGroup var target: CheckoutArguments
+    @OptionGroup var notes: NotesOptions
+    func run() throws {
+        try runReporting {
+            let set = notes.directory.load()
+            let release = set.notes.first?.release ?? ""
+            let out = NotesCommands.check(set, target: try target.snapshot(),
+                                          previous: NotesService.previousSymbols(release: release),
+                                          json: target.json, strict: target.strict)
+            FileHandle.standardOutput.write(Data(out.text.utf8))
+            if out.status != 0 { throw ExitCode(out.status) }
+        }
+    }
+}
+
+struct NotesMigrate: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Re-anchor every note to another release; writes all note files or none.")
+    @OptionGroup var target: CheckoutArguments
+    @OptionGroup var notes: NotesOptions
+    func run() throws {
+        try runReporting {
+            let dir = notes.directory
+            let release = dir.load().notes.first?.release ?? ""
+            let out = try NotesCommands.migrate(dir, target: try target.snapshot(),
+                                                previous: NotesService.previousSymbols(release: release),
+                                                json: target.json, strict: target.strict)
+            FileHandle.standardOutput.write(Data(out.text.utf8))
+            if out.status != 0 { throw ExitCode(out.status) }
+        }
+    }
+}
+
+struct NotesCapture: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "capture", abstract: "Fill in anchor evidence (quoted lines, fingerprints) from the indexed release the notes are written against.")
+    @Flag(help: "Recapture every anchor, not only those without evidence.") var force = false
+    @OptionGroup var notes: NotesOptions
+    @OptionGroup var database: DatabaseOptions
+    func run() throws {
+        try runReporting {
+            let out = try NotesCommands.capture(notes.directory, snapshot: try NotesService.snapshot(store: try database.store()),
+                                                force: force)
+            FileHandle.standardOutput.write(Data(out.text.utf8))
+            if out.status != 0 { throw ExitCode(out.status) }
+        }
+    }
+}
+
+struct NotesLint: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lint", abstract: "Check front matter, ids and [[links]] against the index.")
+    @OptionGroup var notes: NotesOptions
+    @OptionGroup var database: DatabaseOptions
+    func run() throws {
+        try runReporting {
+            let out = NotesCommands.lint(notes.directory.load(), lookup: try StoreSymbolLookup(store: try database.store()),
+                                         displayPrefix: notes.notes)
+            FileHandle.standardOutput.write(Data(out.text.utf8))
+            if out.status != 0 { throw ExitCode(out.status) }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+#include "ops.h"
+
+void scale_cpu(torch::Tensor& out, torch::Tensor& in, double factor) {
+  out.copy_(in);
+}

@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+
+/// Runs the built `marginalia` executable and captures its output.
+struct CLI {
+    static var binary: URL {
+        // The test bundle lives in the products directory next to the executables.
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            return bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("marginalia")
+        }
+        return packageRoot.appendingPathComponent(".build/debug/marginalia")
+    }
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    static func run(_ args: [String], cache: URL, cwd: URL? = nil, file: StaticString = #filePath, line: UInt = #line)
+        throws -> Result
+    {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["MARGINALIA_CACHE"] = cache.path
+        p.environment = env
+        if let cwd { p.currentDirectoryURL = cwd }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+/// The path of an unpacked vLLM release: from MARGINALIA_VLLM_<VERSION> (dots as underscores), else
+/// fetched with scripts/fetch-vllm. Fails the test (never skips silently) when it cannot be had.
+func vllmRelease(_ version: String) throws -> URL {
+    let key = "MARGINALIA_VLLM_" + version.replacingOccurrences(of: ".", with: "_")
+    if let p = ProcessInfo.processInfo.environment[key], !p.isEmpty { return URL(fileURLWithPath: p) }
+    let p = Process()
+    p.executableURL = CLI.packageRoot.appendingPathComponent("scripts/fetch-vllm")
+    p.arguments = [version]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else {
+        throw NSError(domain: "marginalia-tests", code: 1,
+                      userInfo: [NSLocalizedDescriptionKey: "scripts/fetch-vllm \(version) failed"])
+    }
+    return URL(fileURLWithPath: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+}
+
+func temporaryDirectory(_ name: String) throws -> URL {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("marginalia-\(name)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+    return d
+}
+
+func write(_ text: String, to url: URL) throws {
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Data(text.utf8).write(to: url)
+}

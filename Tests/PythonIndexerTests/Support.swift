@@ -1,0 +1,58 @@
+import Foundation
+import IndexModel
+import XCTest
+
+/// The package root, found from this file's path.
+let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// Runs a program and returns its standard output; fails the test on a non-zero exit.
+func runProcess(_ executable: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line)
+    throws -> Data
+{
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [executable] + arguments
+    process.currentDirectoryURL = packageRoot
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    if process.terminationStatus != 0 {
+        XCTFail("\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)",
+                file: file, line: line)
+    }
+    return data
+}
+
+/// The unpacked vLLM release `version`: from MARGINALIA_VLLM_<version with _> or, when unset, from
+/// `scripts/fetch-vllm` (which downloads it if needed).
+func vllmRelease(_ version: String) throws -> URL {
+    let variable = "MARGINALIA_VLLM_" + version.replacingOccurrences(of: ".", with: "_")
+    if let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty {
+        return URL(fileURLWithPath: path)
+    }
+    let data = try runProcess(packageRoot.appendingPathComponent("scripts/fetch-vllm").path, [version])
+    let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return URL(fileURLWithPath: path)
+}
+
+/// Every `.py` file under `root` (paths relative to it, `/`-separated, sorted), not following links.
+func pythonFiles(under root: URL) -> [String] {
+    var result: [String] = []
+    let rootPath = root.standardizedFileURL.path
+    guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey,
+                                                                                          .isSymbolicLinkKey])
+    else { return [] }
+    for case let url as URL in walker where url.pathExtension == "py" {
+        let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey])
+        guard values?.isRegularFile == true, values?.isSymbolicLink != true else { continue }
+        var path = url.standardizedFileURL.path
+        if path.hasPrefix(rootPath + "/") { path.removeFirst(rootPath.count + 1) }
+        result.append(path)
+    }
+    return result.sorted()
+}
+
+func readBytes(_ url: URL) throws -> [UInt8] { [UInt8](try Data(contentsOf: url)) }
