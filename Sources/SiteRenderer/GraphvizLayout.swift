@@ -50,10 +50,11 @@ public struct GraphvizLayout: Sendable {
         var s = "digraph tour {\n  graph [rankdir=TB, bgcolor=\"transparent\", nodesep=0.3, ranksep=0.35];\n"
         s += "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", color=\"#5b7bb2\", fontname=\"sans-serif\", fontsize=11];\n"
         s += "  edge [color=\"#5b7bb2\", arrowsize=0.7];\n"
+        let ids = tour.stepIDs
         for (k, step) in tour.steps.enumerated() {
-            let label = "\(k + 1). \(shorten(step.title, 48))\n\(shorten(step.file.fileName, 40)):\(step.lines.lowerBound)"
+            let label = "\(k + 1). \(shorten(step.title, 48))\n\(place(step))"
             var attrs = "label=\(dotString(label))"
-            if let p = links.page(forTour: tour.id, step: step.id) {
+            if let p = links.page(forTour: tour.id, step: ids[k]) {
                 attrs += ", URL=\(dotString(p.href(from: page).value)), tooltip=\(dotString(step.title))"
             }
             s += "  s\(k) [\(attrs)];\n"
@@ -75,6 +76,12 @@ public struct GraphvizLayout: Sendable {
             }
         }
         return out + "\""
+    }
+
+    /// `file.py:12`, or "note" for a step without code.
+    static func place(_ step: TourStep) -> String {
+        guard let f = step.file else { return step.note == nil ? "" : "note" }
+        return "\(shorten(f.fileName, 40)):\(step.lines?.lowerBound ?? 1)"
     }
 
     static func shorten(_ s: String, _ max: Int) -> String {
@@ -132,6 +139,7 @@ public struct GraphvizLayout: Sendable {
                                           Attribute("markerHeight", "7"), Attribute("orient", "auto")],
                                [el("path", [Attribute("d", "M0,0 L10,5 L0,10 z"), .cls("arrow-head")])])]),
         ]
+        let ids = tour.stepIDs
         for (k, step) in tour.steps.enumerated() {
             let y = k * (boxHeight + gap) + 4
             let box: [Node] = [
@@ -142,9 +150,9 @@ public struct GraphvizLayout: Sendable {
                    text: "\(k + 1). " + shorten(step.title, 48)),
                 el("text", [Attribute("x", String(width / 2)), Attribute("y", String(y + 35)),
                             Attribute("text-anchor", "middle"), .cls("step-file")],
-                   text: "\(shorten(step.file.fileName, 40)):\(step.lines.lowerBound)"),
+                   text: place(step)),
             ]
-            if let p = links.page(forTour: tour.id, step: step.id) {
+            if let p = links.page(forTour: tour.id, step: ids[k]) {
                 children.append(el("a", [.href(p.href(from: page))], box))
             } else {
                 children.append(.group(box))

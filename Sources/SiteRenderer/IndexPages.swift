@@ -50,7 +50,7 @@ extension SiteBuild {
                                   .text(" (\(model.kernels.count) kernels)")]))
         more.append(el("li", [], [link(links.page(.notes).href(from: path), "All notes")]))
         more.append(el("li", [], [link(links.page(.drift).href(from: path), "Drift report"),
-                                  .text(" (\(model.drift.filter { $0.status != .exact }.count) anchors moved, edited or orphaned)")]))
+                                  .text(" (\(model.drift.filter { $0.status != .exact }.count) anchors not exactly where they were)")]))
         if let files = links.page(forDirectory: "") {
             more.append(el("li", [], [link(files.href(from: path), "Browse every file")]))
         }
@@ -85,6 +85,10 @@ extension SiteBuild {
         var content: [Node] = [el("h1", [.cls("path")], text: dir.isEmpty ? "All files" : dir + "/")]
         if let key = model.keyDirectories.first(where: { $0.path == dir }) {
             content.append(el("p", [.cls("lead")], text: key.summary))
+        }
+        if let about = notesByDirectory[dir], !about.isEmpty {
+            content.append(el("section", [.cls("folder-notes")], [el("h2", [], text: "About this folder")]
+                + about.map { noteCard($0, from: path) }))
         }
         if !entry.folders.isEmpty {
             let rows: [Node] = entry.folders.map { f in
@@ -280,9 +284,13 @@ extension AnchorStatus {
     var order: Int {
         switch self {
         case .orphaned: return 0
-        case .edited: return 1
-        case .moved: return 2
-        case .exact: return 3
+        case .ambiguous: return 1
+        case .split: return 2
+        case .merged: return 3
+        case .renamed: return 4
+        case .edited: return 5
+        case .moved: return 6
+        case .exact: return 7
         }
     }
 }

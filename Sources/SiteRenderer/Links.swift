@@ -44,7 +44,7 @@ public struct SitePath: Hashable, Comparable, Sendable, CustomStringConvertible 
 
 /// Pages every site has.
 public enum SpecialPage: String, CaseIterable, Sendable {
-    case home, files, notes, tours, kernels, drift, symbols
+    case home, files, notes, tours, kernels, drift
 }
 
 /// Decides where each page lives. The renderer asks it for every link it writes and writes no page
@@ -92,7 +92,7 @@ public struct SiteLinks: LinkProvider {
         symbols = syms
         notes = Set(model.notes.map(\.id))
         var t: [String: Set<String>] = [:]
-        for tour in model.tours { t[tour.id] = Set(tour.steps.map(\.id)) }
+        for tour in model.tours { t[tour.id] = Set(tour.stepIDs) }
         tours = t
         articles = Set(model.articles.map(\.slug))
     }
@@ -140,7 +140,6 @@ public struct SiteLinks: LinkProvider {
         case .tours: return SitePath(["tours", "index.html"])
         case .kernels: return SitePath(["kernels.html"])
         case .drift: return SitePath(["drift.html"])
-        case .symbols: return SitePath(["symbols", "index.html"])
         }
     }
 

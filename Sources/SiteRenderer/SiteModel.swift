@@ -203,7 +203,7 @@ public struct LaunchSite: Hashable, Sendable {
     }
 }
 
-/// How a note's anchor fared when re-anchored to the current code.
+/// How a note's anchor fared when re-anchored to the current code (the notes module's statuses).
 public enum AnchorStatus: String, Hashable, Codable, Sendable, CaseIterable {
     /// The anchored text is where it was.
     case exact
@@ -211,13 +211,25 @@ public enum AnchorStatus: String, Hashable, Codable, Sendable, CaseIterable {
     case moved
     /// Found, but the text changed.
     case edited
+    /// The symbol has another name now; its body is similar.
+    case renamed
+    /// The file's code now lives in several files.
+    case split
+    /// The file's code now lives in a file that also took another file's code.
+    case merged
+    /// Several candidates, none picked; the note shows its last known place.
+    case ambiguous
     /// Not found; the note shows its last known place.
     case orphaned
+
+    /// True when the anchor sits on code of the current release (placed beside its lines).
+    public var isAttached: Bool { self != .ambiguous && self != .orphaned }
 }
 
 /// Where a note is attached.
 public struct NoteAnchor: Hashable, Sendable {
-    /// The current place (for orphans: the last known place).
+    /// The current place (for orphans: the last known place). A folder of the site (`vllm/core`, with
+    /// or without a trailing `/`) puts the note on the folder's page; `lines` is then ignored.
     public var file: RepoPath
     public var lines: ClosedRange<Int>
     /// The symbol the anchor names, when it names one (the note also shows on its page).
@@ -286,24 +298,49 @@ public struct SiteTour: Sendable {
 
 /// One stop of a tour.
 public struct TourStep: Sendable {
-    /// Stable within the tour; names the step's page (`tours/<tour>/<id>.html`).
+    /// Stable within the tour; names the step's page (`tours/<tour>/step-<id>.html`). Empty: derived
+    /// from the note, else the symbol, else the file and first line (never from the position).
     public var id: String
     public var title: String
-    public var file: RepoPath
-    public var lines: ClosedRange<Int>
+    /// The code the step shows, when it shows code.
+    public var file: RepoPath?
+    public var lines: ClosedRange<Int>?
     public var symbol: SiteSymbolID?
+    /// The note the step is, when it is one (linked from the step page).
+    public var note: SiteNoteID?
     /// The step's explanation (rendered Markdown).
     public var body: TrustedHTML
 
-    public init(id: String, title: String, file: RepoPath, lines: ClosedRange<Int>, symbol: SiteSymbolID? = nil,
-                body: TrustedHTML)
+    public init(id: String = "", title: String, file: RepoPath? = nil, lines: ClosedRange<Int>? = nil,
+                symbol: SiteSymbolID? = nil, note: SiteNoteID? = nil, body: TrustedHTML)
     {
         self.id = id
         self.title = title
         self.file = file
         self.lines = lines
         self.symbol = symbol
+        self.note = note
         self.body = body
+    }
+}
+
+extension SiteTour {
+    /// Each step's id as its page is named: the given id, else one derived from what the step shows;
+    /// repeats get `-2`, `-3`, ...
+    public var stepIDs: [String] {
+        var seen: [String: Int] = [:]
+        return steps.map { step in
+            var id = step.id
+            if id.isEmpty {
+                if let note = step.note { id = note.rawValue }
+                else if let symbol = step.symbol { id = symbol.rawValue }
+                else if let file = step.file { id = file.rawValue + "-L\(step.lines?.lowerBound ?? 1)" }
+                else { id = "step" }
+            }
+            let n = (seen[id] ?? 0) + 1
+            seen[id] = n
+            return n == 1 ? id : "\(id)-\(n)"
+        }
     }
 }
 

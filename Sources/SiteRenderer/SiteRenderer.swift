@@ -119,6 +119,8 @@ struct SiteBuild<Links: LinkProvider>: Sendable {
     let notesByID: [SiteNoteID: SiteNote]
     /// Every anchor of every note, by the file it is placed in (orphans: their last known file).
     let notesByFile: [RepoPath: [PlacedNote]]
+    /// Notes anchored to a folder, by folder ("" is the root).
+    let notesByDirectory: [String: [SiteNote]]
     /// Notes whose anchors name a symbol or fall inside its lines.
     let notesBySymbol: [SiteSymbolID: [SiteNote]]
     let filesByPath: [RepoPath: SiteFile]
@@ -162,8 +164,16 @@ struct SiteBuild<Links: LinkProvider>: Sendable {
         notesByID = Dictionary(model.notes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var placed: [RepoPath: [PlacedNote]] = [:]
         var bySymbol: [SiteSymbolID: [SiteNoteID]] = [:]
+        var byDirectory: [String: [SiteNote]] = [:]
+        let directoryNames = SiteBuild.folders(of: model.files)
         for note in model.notes.sorted(by: { $0.id < $1.id }) {
             for (k, a) in note.anchors.enumerated() {
+                var folder = a.file.rawValue
+                while folder.hasSuffix("/") { folder.removeLast() }
+                if files[a.file] == nil && directoryNames.contains(folder) {
+                    if !(byDirectory[folder]?.contains { $0.id == note.id } ?? false) { byDirectory[folder, default: []].append(note) }
+                    continue
+                }
                 if files[a.file] == nil {
                     diags.append(Diagnostic(file: a.file, line: a.lines.lowerBound, severity: .warning,
                                             message: "site: note \(note.id) is anchored to a file the site does not have"))
@@ -172,7 +182,7 @@ struct SiteBuild<Links: LinkProvider>: Sendable {
                 }
                 var named: Set<SiteSymbolID> = []
                 if let s = a.symbol { named.insert(s) }
-                if a.status != .orphaned {
+                if a.status.isAttached {
                     // The innermost symbols whose lines hold the anchor's first line.
                     for s in byFile[a.file] ?? [] where s.lines.contains(a.lines.lowerBound) && s.lines.contains(a.lines.upperBound) {
                         named.insert(s.id)
@@ -182,6 +192,7 @@ struct SiteBuild<Links: LinkProvider>: Sendable {
             }
         }
         notesByFile = placed.mapValues { $0.sorted { ($0.anchor.lines.lowerBound, $0.note.id, $0.anchorIndex) < ($1.anchor.lines.lowerBound, $1.note.id, $1.anchorIndex) } }
+        notesByDirectory = byDirectory
         let notesByIDLocal = notesByID
         notesBySymbol = bySymbol.mapValues { $0.sorted().compactMap { notesByIDLocal[$0] } }
         var dirs: [String: (folders: Set<String>, files: [RepoPath])] = ["": ([], [])]
@@ -198,6 +209,16 @@ struct SiteBuild<Links: LinkProvider>: Sendable {
         }
         directories = dirs.mapValues { ($0.folders.sorted(), $0.files.sorted()) }
         modelDiagnostics = diags
+    }
+
+    /// Every folder that holds a file (and "" for the root).
+    static func folders(of files: [SiteFile]) -> Set<String> {
+        var dirs: Set<String> = [""]
+        for f in files {
+            var d = f.path.directory
+            while !d.isEmpty && dirs.insert(d).inserted { d = RepoPath(d).directory }
+        }
+        return dirs
     }
 
     /// Every file of the site, in a fixed order.
@@ -221,8 +242,8 @@ struct SiteBuild<Links: LinkProvider>: Sendable {
         jobs.append(Job(kind: .toursIndex, path: links.page(.tours)))
         for (i, t) in model.tours.enumerated() {
             if let p = links.page(forTour: t.id) { jobs.append(Job(kind: .tour(i), path: p)) }
-            for (k, step) in t.steps.enumerated() {
-                if let p = links.page(forTour: t.id, step: step.id) { jobs.append(Job(kind: .tourStep(i, k), path: p)) }
+            for (k, step) in t.stepIDs.enumerated() {
+                if let p = links.page(forTour: t.id, step: step) { jobs.append(Job(kind: .tourStep(i, k), path: p)) }
             }
         }
         jobs.append(Job(kind: .kernels, path: links.page(.kernels)))
@@ -330,6 +351,9 @@ struct SiteBuild<Links: LinkProvider>: Sendable {
     /// The notes whose anchors fall in files below `dir` ("" = all).
     func notes(under dir: String) -> [SiteNote] {
         var ids = Set<SiteNoteID>()
+        for (folder, notes) in notesByDirectory where dir.isEmpty || folder == dir || folder.hasPrefix(dir + "/") {
+            for n in notes { ids.insert(n.id) }
+        }
         for (file, placed) in notesByFile where dir.isEmpty || file.rawValue == dir || file.rawValue.hasPrefix(dir + "/") {
             for p in placed { ids.insert(p.note.id) }
         }

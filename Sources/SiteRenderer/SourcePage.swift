@@ -58,7 +58,7 @@ extension SiteBuild {
         var asidesAfter: [Int: [PlacedNote]] = [:]
         var anchoredLines = [Bool](repeating: false, count: lineCount + 2)
         var markAt: [Int: [PlacedNote]] = [:]
-        for p in placed where p.anchor.status != .orphaned {
+        for p in placed where p.anchor.status.isAttached {
             let first = min(max(p.anchor.lines.lowerBound, 1), lineCount)
             let last = min(max(p.anchor.lines.upperBound, first), lineCount)
             if p.anchor.lines.upperBound > lineCount {
@@ -69,7 +69,7 @@ extension SiteBuild {
             markAt[first, default: []].append(p)
             for l in first...last { anchoredLines[l] = true }
         }
-        let orphans = placed.filter { $0.anchor.status == .orphaned }
+        let orphans = placed.filter { !$0.anchor.status.isAttached }
 
         // The symbols a reference may show in its tooltip, numbered in order of first use.
         var defIndex: [SiteSymbolID: Int] = [:]
@@ -274,7 +274,7 @@ extension SiteBuild {
     func statusBadge(_ a: NoteAnchor) -> Node {
         guard a.status != .exact else { return .empty }
         var text = a.status.rawValue
-        if let pf = a.previousFile, let pl = a.previousLines, a.status != .orphaned {
+        if let pf = a.previousFile, let pl = a.previousLines, a.status.isAttached {
             text += pf == a.file ? " from L\(pl.lowerBound)–\(pl.upperBound)" : " from \(pf.rawValue):\(pl.lowerBound)"
         }
         text += " · \(Int((a.confidence * 100).rounded()))%"

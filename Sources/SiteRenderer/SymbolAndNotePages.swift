@@ -149,8 +149,13 @@ extension SiteBuild {
     func renderNote(_ note: SiteNote, at path: SitePath) -> [UInt8] {
         let anchors: [Node] = note.anchors.map { a in
             var parts: [Node] = []
-            if a.status == .orphaned {
-                parts.append(.text("orphaned — last known place "))
+            var folder = a.file.rawValue
+            while folder.hasSuffix("/") { folder.removeLast() }
+            if filesByPath[a.file] == nil, let dirPage = links.page(forDirectory: folder) {
+                parts.append(.text("the folder "))
+                parts.append(link(dirPage.href(from: path), folder + "/", [.cls("file")]))
+            } else if !a.status.isAttached {
+                parts.append(.text("\(a.status.rawValue) — last known place "))
                 parts.append(lineLink(a.file, a.lines.lowerBound, from: path,
                                       text: "\(a.file.rawValue):\(a.lines.lowerBound)–\(a.lines.upperBound)"))
             } else {

@@ -28,17 +28,20 @@ extension SiteBuild {
         } else {
             figure.append(el("figcaption", [], text: "The path of this tour, laid out by Graphviz."))
         }
+        let ids = tour.stepIDs
         let steps: [Node] = tour.steps.enumerated().map { k, step in
             el("li", [], [
-                links.page(forTour: tour.id, step: step.id).map { link($0.href(from: path), step.title) } ?? .text(step.title),
-                el("span", [.cls("meta")], [.text(" — "), lineLink(step.file, step.lines.lowerBound, from: path)]),
+                links.page(forTour: tour.id, step: ids[k]).map { link($0.href(from: path), step.title) } ?? .text(step.title),
+                step.file.map { f in
+                    el("span", [.cls("meta")], [.text(" — "), lineLink(f, step.lines?.lowerBound ?? 1, from: path)])
+                } ?? .empty,
             ])
         }
         var content: [Node] = [el("h1", [], text: tour.title)]
         if !tour.summary.isEmpty { content.append(el("p", [.cls("summary")], text: tour.summary)) }
         content.append(el("figure", [.cls("tour-diagram")], figure))
         content.append(el("ol", [.cls("tour-steps")], steps))
-        if let first = tour.steps.first, let p = links.page(forTour: tour.id, step: first.id) {
+        if let first = ids.first, let p = links.page(forTour: tour.id, step: first) {
             content.append(el("p", [], [link(p.href(from: path), "Start the tour →", [.cls("button next"), Attribute("rel", "next")])]))
         }
         let crumbs = simpleCrumbs([("Tours", links.page(.tours)), (tour.title, nil)], at: path)
@@ -48,7 +51,8 @@ extension SiteBuild {
     func renderTourStep(_ tour: SiteTour, step k: Int, at path: SitePath) -> [UInt8] {
         let step = tour.steps[k]
         let n = tour.steps.count
-        func stepPage(_ i: Int) -> SitePath? { links.page(forTour: tour.id, step: tour.steps[i].id) }
+        let ids = tour.stepIDs
+        func stepPage(_ i: Int) -> SitePath? { links.page(forTour: tour.id, step: ids[i]) }
         var nav: [Node] = []
         if k > 0, let p = stepPage(k - 1) {
             nav.append(link(p.href(from: path), "← " + tour.steps[k - 1].title, [.cls("prev"), Attribute("rel", "prev")]))
@@ -69,16 +73,22 @@ extension SiteBuild {
             el("nav", [.cls("tour-nav"), Attribute("aria-label", "Tour steps")], nav),
             el("h1", [], [el("span", [.cls("step-no")], text: "\(k + 1). "), .text(step.title)]),
             el("p", [.cls("meta")], [
-                lineLink(step.file, step.lines.lowerBound, from: path,
-                         text: "\(step.file.rawValue):\(step.lines.lowerBound)–\(step.lines.upperBound)"),
+                step.file.map { f in
+                    let lines = step.lines ?? 1...1
+                    return lineLink(f, lines.lowerBound, from: path,
+                                    text: step.lines == nil ? f.rawValue : "\(f.rawValue):\(lines.lowerBound)–\(lines.upperBound)")
+                } ?? .empty,
                 step.symbol.map { .group([.text(" · "), symbolLink($0, text: symbolsByID[$0]?.qualifiedName ?? $0.rawValue, from: path)]) } ?? .empty,
+                step.note.map { .group([.text(" · note: "), noteLink($0, text: notesByID[$0]?.title ?? $0.rawValue, from: path)]) } ?? .empty,
             ]),
         ]
+        var code: Node = el("p", [.cls("empty")], text: "(this step shows no code)")
+        if let f = step.file {
+            code = filesByPath[f].map { excerpt($0, lines: step.lines ?? 1...30, maxLines: 60, from: path) }
+                ?? el("p", [.cls("empty")], text: "(\(f.rawValue) is not in the site)")
+        }
         content.append(el("div", [.cls("tour-step")], [
-            el("div", [.cls("tour-code")], [
-                filesByPath[step.file].map { excerpt($0, lines: step.lines, maxLines: 60, from: path) }
-                    ?? el("p", [.cls("empty")], text: "(file not in the site)"),
-            ]),
+            el("div", [.cls("tour-code")], [code]),
             el("div", [.cls("tour-note note-body")], [.trusted(step.body)]),
         ]))
         content.append(el("nav", [.cls("tour-trail"), Attribute("aria-label", "Where this step sits")],

@@ -272,6 +272,9 @@ enum Fixture {
             SiteNote(id: "lost", title: "Where did the v0 block manager go?", tags: [],
                      body: TrustedHTML(trusted: "<p>This note lost its code.</p>\n"),
                      anchors: [NoteAnchor(file: "vllm/core/scheduler.py", lines: 40...42, status: .orphaned, confidence: 0.2)]),
+            SiteNote(id: "core-map", title: "What lives in vllm/core", tags: ["map"],
+                     body: TrustedHTML(trusted: "<p>The scheduler and the block managers.</p>\n"),
+                     anchors: [NoteAnchor(file: "vllm/core/", lines: 1...1)]),
             SiteNote(id: "shared-smem", title: "Shared memory for the reduction", tags: ["cuda"],
                      body: TrustedHTML(trusted: "<p>A long note to test stacking.</p><p>Line two.</p><p>Line three.</p><p>Line four.</p>\n"),
                      anchors: [NoteAnchor(file: cuPath, lines: line("__shared__", in: cuPath)...line("__shared__", in: cuPath), symbol: kernel),
@@ -284,6 +287,8 @@ enum Fixture {
                      body: TrustedHTML(trusted: "<p>Into C++.</p>")),
             TourStep(id: "kernel", title: "The kernel <<<launch>>> & body", file: cuPath, lines: (launchLine - 4)...launchLine, symbol: kernel,
                      body: TrustedHTML(trusted: "<p>On the GPU.</p>")),
+            TourStep(title: "Where the scheduler lives", note: "core-map",
+                     body: TrustedHTML(trusted: "<p>The scheduler and the block managers.</p>")),
         ])
         let kernels = [
             KernelRow(kernel: kernel, name: "paged_attention_v1_kernel", file: cuPath, line: line("paged_attention_v1_kernel(scalar_t", in: cuPath),
