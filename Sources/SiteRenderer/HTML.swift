@@ -35,6 +35,8 @@ indirect enum Node {
     case text(String)
     case trusted(TrustedHTML)
     case group([Node])
+    /// Markup the renderer already wrote through `HTMLBuffer` (escaped there); internal only.
+    case rendered([UInt8])
 
     static let empty = Node.group([])
 }
@@ -144,6 +146,8 @@ struct HTMLBuffer {
             trusted(html)
         case .group(let children):
             for child in children { write(child) }
+        case .rendered(let markup):
+            bytes.append(contentsOf: markup)
         case .element(let name, let attributes, let children):
             bytes.append(UInt8(ascii: "<"))
             markup(name: name)

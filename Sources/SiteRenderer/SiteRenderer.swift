@@ -124,8 +124,8 @@ struct SiteBuild<Links: LinkProvider>: Sendable {
     /// Notes whose anchors name a symbol or fall inside its lines.
     let notesBySymbol: [SiteSymbolID: [SiteNote]]
     let filesByPath: [RepoPath: SiteFile]
-    /// Byte offset of each line's start, per file.
-    let lineStartsByFile: [RepoPath: [Int]]
+    /// Each file's spans, cleaned, and its line starts.
+    let prepared: [RepoPath: PreparedFile]
     /// Every folder (and "" for the root): its sub-folders and files.
     let directories: [String: (folders: [String], files: [RepoPath])]
     let modelDiagnostics: [Diagnostic]
@@ -151,16 +151,7 @@ struct SiteBuild<Links: LinkProvider>: Sendable {
         var files: [RepoPath: SiteFile] = [:]
         for f in model.files { files[f.path] = f }
         filesByPath = files
-        var starts: [RepoPath: [Int]] = [:]
-        for f in model.files {
-            var s = [0]
-            let n = f.bytes.count
-            f.bytes.withUnsafeBufferPointer { b in
-                for i in 0..<n where b[i] == 0x0A && i + 1 < n { s.append(i + 1) }
-            }
-            starts[f.path] = s
-        }
-        lineStartsByFile = starts
+        prepared = PreparedFile.all(model.files)
         notesByID = Dictionary(model.notes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var placed: [RepoPath: [PlacedNote]] = [:]
         var bySymbol: [SiteSymbolID: [SiteNoteID]] = [:]
@@ -304,7 +295,7 @@ struct SiteBuild<Links: LinkProvider>: Sendable {
     func definitionHref(file: RepoPath, line: Int, from page: SitePath) -> Href {
         guard let p = links.page(forFile: file) else { return .fragment("L\(line)") }
         // A line past the end (an orphan's last known place) leads to the file's last line.
-        let count = lineStartsByFile[file]?.count ?? line
+        let count = prepared[file]?.lineCount ?? line
         let l = min(max(line, 1), count)
         return p == page ? .fragment("L\(l)") : p.href(from: page).with(fragment: "L\(l)")
     }

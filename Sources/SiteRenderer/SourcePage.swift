@@ -5,53 +5,13 @@
 import IndexModel
 
 extension SiteBuild {
-    /// The CSS class for a token class; nil where plain text is enough (keeps pages small).
-    private static func cssClass(_ c: TokenClass) -> StaticString? {
-        switch c {
-        case .keyword: return "k"
-        case .string: return "s"
-        case .number: return "m"
-        case .comment: return "c"
-        case .decorator: return "d"
-        case .preprocessor: return "pp"
-        case .identifier, .operator, .punctuation, .whitespace, .other: return nil
-        }
-    }
-
-    /// Tokens sorted, in range and not overlapping; the rest is dropped (and counted).
-    static func cleanSpans<T>(_ spans: [T], count n: Int, start: (T) -> Int, end: (T) -> Int) -> (kept: [T], dropped: Int) {
-        let sorted = spans.sorted { (start($0), end($0)) < (start($1), end($1)) }
-        var kept: [T] = []
-        kept.reserveCapacity(sorted.count)
-        var last = 0
-        var dropped = 0
-        for s in sorted {
-            if start(s) < last || start(s) >= end(s) || end(s) > n || start(s) < 0 {
-                dropped += 1
-                continue
-            }
-            kept.append(s)
-            last = end(s)
-        }
-        return (kept, dropped)
-    }
-
     func renderSource(_ file: SiteFile, at path: SitePath, diagnostics: inout [Diagnostic]) -> [UInt8] {
-        let bytes = file.bytes
-        let n = bytes.count
-        let (tokens, droppedTokens) = SiteBuild.cleanSpans(
-            file.tokens.filter { SiteBuild.cssClass($0.tokenClass) != nil }, count: n,
-            start: { $0.start }, end: { $0.end })
-        let (refs, droppedRefs) = SiteBuild.cleanSpans(file.references, count: n, start: { $0.start }, end: { $0.end })
-        if droppedTokens + droppedRefs > 0 {
+        let prep = prepared[file.path] ?? PreparedFile(file)
+        if prep.droppedTokens + prep.droppedRefs > 0 {
             diagnostics.append(Diagnostic(file: file.path, line: 0, severity: .warning,
-                message: "site: skipped \(droppedTokens) token spans and \(droppedRefs) references that overlap or fall outside the file"))
+                message: "site: skipped \(prep.droppedTokens) token spans and \(prep.droppedRefs) references that overlap or fall outside the file"))
         }
-
-        // Line starts.
-        var lineStarts = [0]
-        for i in 0..<n where bytes[i] == 0x0A && i + 1 < n { lineStarts.append(i + 1) }
-        let lineCount = lineStarts.count
+        let lineCount = prep.lineCount
 
         // Notes placed in this file, by the line after which they sit.
         let placed = notesByFile[file.path] ?? []
@@ -71,16 +31,14 @@ extension SiteBuild {
         }
         let orphans = placed.filter { !$0.anchor.status.isAttached }
 
-        // The symbols a reference may show in its tooltip, numbered in order of first use.
-        var defIndex: [SiteSymbolID: Int] = [:]
-        var defOrder: [SiteSymbolID] = []
+        var tooltips = TooltipTable(prefix: "d")
         var unknownTargets = 0
 
         let crumbs = breadcrumbs(forFile: file.path, at: path)
         let page = theme.page(at: path, title: file.path.rawValue, siteTitle: model.title, kind: "source",
                               breadcrumbs: crumbs) { out in
             // Header.
-            let symbolsHere = (symbolsByFile[file.path] ?? []).filter { $0.kind != .variable || true }
+            let symbolsHere = symbolsByFile[file.path] ?? []
             var head: [Node] = [
                 el("h1", [.cls("path")], text: file.path.rawValue),
                 el("p", [.cls("meta")], text: [file.language?.rawValue ?? "text",
@@ -117,17 +75,11 @@ extension SiteBuild {
             }
             out.write(el("header", [.cls("source-head")], head))
 
-            out.markup(placed.isEmpty ? "<div class=\"source\">" : "<div class=\"source with-notes\">")
+            out.markup(asidesAfter.isEmpty ? "<div class=\"source\">" : "<div class=\"source with-notes\">")
             out.markup("<div class=\"code\">\n")
 
-            var pos = 0
-            var ti = 0
-            var ri = 0
-            var openClass = false
-            var openRef = false
-            var line = 1
-            bytes.withUnsafeBufferPointer { src in
-                func startLine(_ l: Int) {
+            unknownTargets = writeCode(file, prep, lines: 1...lineCount, from: path, into: &out, tooltips: &tooltips,
+                open: { l, out in
                     out.markup(anchoredLines[l] ? "<div class=\"l anchored\" id=\"L" : "<div class=\"l\" id=\"L")
                     out.number(l)
                     out.markup("\"><a class=\"n\" href=\"#L")
@@ -143,97 +95,13 @@ extension SiteBuild {
                         ]))
                     }
                     out.markup("<code>")
-                }
-                func endLine(_ l: Int) {
-                    if openClass { out.markup("</span>"); openClass = false }
-                    if openRef { out.markup("</a>"); openRef = false }
+                },
+                close: { l, out in
                     out.markup("</code></div>\n")
                     for p in asidesAfter[l] ?? [] { writeAside(p, into: &out, from: path) }
-                }
-                startLine(1)
-                var currentRef = -1
-                var currentTok = -1
-                while pos < n {
-                    if src[pos] == 0x0A {
-                        endLine(line)
-                        currentRef = -1
-                        currentTok = -1
-                        pos += 1
-                        if pos < n {
-                            line += 1
-                            startLine(line)
-                        }
-                        continue
-                    }
-                    while ti < tokens.count && tokens[ti].end <= pos { ti += 1 }
-                    while ri < refs.count && refs[ri].end <= pos { ri += 1 }
-                    var end = pos + 1
-                    while end < n && src[end] != 0x0A { end += 1 }  // the rest of the line, narrowed below
-                    var tok = -1
-                    if ti < tokens.count {
-                        if tokens[ti].start <= pos { tok = ti; end = min(end, tokens[ti].end) }
-                        else { end = min(end, tokens[ti].start) }
-                    }
-                    var ref = -1
-                    if ri < refs.count {
-                        if refs[ri].start <= pos { ref = ri; end = min(end, refs[ri].end) }
-                        else { end = min(end, refs[ri].start) }
-                    }
-                    if ref != currentRef {
-                        if openClass { out.markup("</span>"); openClass = false; currentTok = -1 }
-                        if openRef { out.markup("</a>"); openRef = false }
-                        currentRef = ref
-                        if ref >= 0 {
-                            let r = refs[ref]
-                            if let href = referenceHref(r, from: path) {
-                                var k = defIndex[r.target] ?? -1
-                                if k < 0 {
-                                    k = defOrder.count
-                                    defIndex[r.target] = k
-                                    defOrder.append(r.target)
-                                }
-                                out.markup(r.isDefinition ? "<a class=\"r def\" href=\"" : "<a class=\"r\" href=\"")
-                                out.text(href.value)
-                                out.markup("\" aria-describedby=\"d")
-                                out.number(k)
-                                out.markup("\">")
-                                openRef = true
-                            } else {
-                                unknownTargets += 1
-                            }
-                        }
-                    }
-                    if tok != currentTok {
-                        if openClass { out.markup("</span>"); openClass = false }
-                        currentTok = tok
-                        if tok >= 0, let cls = SiteBuild.cssClass(tokens[tok].tokenClass) {
-                            out.markup("<span class=\"")
-                            out.markup(cls)
-                            out.markup("\">")
-                            openClass = true
-                        }
-                    }
-                    out.escapeBytes(UnsafeBufferPointer(rebasing: src[pos..<end]))
-                    pos = end
-                }
-                if n == 0 || src[n - 1] != 0x0A { endLine(line) }
-                if n == 0 {}  // an empty file is one empty line
-            }
+                })
             out.markup("</div></div>\n")
-
-            // What the tooltips show: one entry per symbol referenced on this page.
-            if !defOrder.isEmpty {
-                var defs: [Node] = []
-                defs.reserveCapacity(defOrder.count)
-                for (k, id) in defOrder.enumerated() {
-                    let s = symbolsByID[id]
-                    defs.append(el("span", [.id("d\(k)"), .data("kind", s?.kind.rawValue ?? "symbol")], [
-                        el("b", [], text: s?.qualifiedName ?? id.rawValue),
-                        el("i", [], text: s?.signature ?? ""),
-                    ]))
-                }
-                out.write(el("div", [.cls("defs"), Attribute("hidden", "")], defs))
-            }
+            out.write(tooltipDefinitions(tooltips))
         }
         if unknownTargets > 0 {
             diagnostics.append(Diagnostic(file: file.path, line: 0, severity: .note,

@@ -101,35 +101,12 @@ extension SiteBuild {
         ])])
     }
 
-    /// Lines of a file, numbered, each number linking to the line on the source page.
-    func excerpt(_ file: SiteFile, lines: ClosedRange<Int>, maxLines: Int, from page: SitePath) -> Node {
-        let count = lineCount(file)
-        let first = max(1, lines.lowerBound)
-        let last = min(count, lines.upperBound, first + maxLines - 1)
-        guard first <= last else { return el("p", [.cls("empty")], text: "(lines not in the file)") }
-        var rows: [Node] = []
-        for l in first...last {
-            rows.append(el("span", [.cls("xl")], [
-                link(definitionHref(file: file.path, line: l, from: page), String(l), [.cls("n")]),
-                el("code", [], text: lineText(file, l)),
-            ]))
-        }
-        var parts: [Node] = [el("div", [.cls("excerpt")], rows)]
-        if last < lines.upperBound {
-            parts.append(el("p", [.cls("more")], [
-                .text("… \(lines.upperBound - last) more lines in "),
-                lineLink(file.path, last + 1, from: page, text: file.path.fileName),
-            ]))
-        }
-        return .group(parts)
-    }
-
     /// The number of lines of a file (a final newline does not start another).
-    func lineCount(_ file: SiteFile) -> Int { lineStartsByFile[file.path]?.count ?? 1 }
+    func lineCount(_ file: SiteFile) -> Int { prepared[file.path]?.lineCount ?? 1 }
 
     /// The text of line `l` (1-based), without its line break.
     func lineText(_ file: SiteFile, _ l: Int) -> String {
-        guard let starts = lineStartsByFile[file.path], l >= 1, l <= starts.count else { return "" }
+        guard let starts = prepared[file.path]?.lineStarts, l >= 1, l <= starts.count else { return "" }
         let start = starts[l - 1]
         var end = l < starts.count ? starts[l] - 1 : file.bytes.count
         if end > start && file.bytes[end - 1] == 0x0A { end -= 1 }

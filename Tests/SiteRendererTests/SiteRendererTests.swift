@@ -207,6 +207,12 @@ final class SiteRendererTests: XCTestCase {
         XCTAssertTrue(op.contains("conf-medium") && op.contains("conf-low") && op.contains("conf-high"))
         XCTAssertTrue(op.contains("<span class=\"sym unresolved\">torch.empty &lt;external&gt;</span>"))
         XCTAssertTrue(op.contains("<code>x &lt; y &amp;&amp; z</code>"))
+        // The definition excerpt is highlighted and linked like the source page, with its own tooltips.
+        let decode = try page(out, "symbols/vllm.attention.ops.paged_attn.PagedAttention.forward_decode.html")
+        let defLine = Fixture.line("def paged_attention_v1", in: "vllm/_custom_ops.py")
+        XCTAssertTrue(decode.contains("<span class=\"k\">def</span>"), decode)
+        XCTAssertTrue(decode.contains("<a class=\"r\" href=\"../src/vllm/_custom_ops.py.html#L\(defLine)\" aria-describedby=\"x"))
+        XCTAssertTrue(decode.contains("<span id=\"x0\" data-kind="))
         let split = try page(out, "symbols/vllm.attention.ops.paged_attn.PagedAttention.split_kv_cache.html")
         XCTAssertTrue(split.contains("Splits &lt;k&gt; &amp; &quot;v&quot;."))
     }
