@@ -193,15 +193,16 @@
         continue;
       }
       notes.sort(function (a, b) { return (+a.getAttribute("data-start")) - (+b.getAttribute("data-start")); });
-      var bottom = 0;
+      var bottom = -Infinity;  // the previous note's bottom: notes keep 6px apart
+      var origin = code.getBoundingClientRect().top + code.clientTop;
       notes.forEach(function (n) {
         var line = document.getElementById("L" + n.getAttribute("data-start"));
-        var top = line ? line.offsetTop : n.offsetTop;
+        var top = line ? line.getBoundingClientRect().top - origin : n.offsetTop;
         if (top < bottom + 6) top = bottom + 6;
         n.style.top = top + "px";
         bottom = top + n.offsetHeight;
       });
-      code.style.minHeight = bottom > 0 ? (bottom + 8) + "px" : "";
+      code.style.minHeight = bottom > 0 ? (bottom + 8) + "px" : "";  // room for the last note
     }
   }
   layoutNotes();

@@ -481,3 +481,47 @@ public struct TourDiagram: Sendable {
         self.fallbackReason = fallbackReason
     }
 }
+
+// MARK: Conveniences for filling the model from the index's values
+
+extension SiteSymbol {
+    /// A symbol page's data from an indexed `Symbol`; the id defaults to the qualified name.
+    public init(_ symbol: Symbol, id: SiteSymbolID? = nil, callers: [SiteEdge] = [], callees: [SiteEdge] = [],
+                launchSites: [LaunchSite] = [])
+    {
+        self.init(id: id ?? SiteSymbolID(symbol.qualifiedName), qualifiedName: symbol.qualifiedName, name: symbol.name,
+                  kind: symbol.kind, language: symbol.language, file: symbol.file, lines: symbol.range.lines,
+                  signature: symbol.signature, doc: symbol.doc, callers: callers, callees: callees,
+                  launchSites: launchSites)
+    }
+}
+
+extension LaunchSite {
+    /// A launch from an indexed `.launch` call site; `launcher` defaults to the call site's caller.
+    public init(_ call: CallSite, launcher: SiteSymbolID? = nil, sourceLine: String = "") {
+        self.init(file: call.file, line: call.range.start.line, config: call.launchConfig,
+                  launcher: launcher ?? (call.caller.isEmpty ? nil : SiteSymbolID(call.caller)), sourceLine: sourceLine)
+    }
+}
+
+extension SiteReference {
+    /// A reference from a 1-based line and 1-based UTF-8 byte columns (as `SourceRange` counts), given
+    /// the byte offset of each line's start in the file.
+    public init?(range: SourceRange, lineStarts: [Int], target: SiteSymbolID, isDefinition: Bool = false) {
+        guard range.start.line >= 1, range.start.line <= lineStarts.count,
+              range.end.line >= 1, range.end.line <= lineStarts.count else { return nil }
+        let start = lineStarts[range.start.line - 1] + range.start.column - 1
+        let end = lineStarts[range.end.line - 1] + range.end.column - 1
+        guard start < end else { return nil }
+        self.init(start: start, end: end, target: target, isDefinition: isDefinition)
+    }
+}
+
+extension SiteFile {
+    /// The byte offset of each line's start (line 1 starts at 0), for `SiteReference(range:lineStarts:...)`.
+    public var lineStarts: [Int] {
+        var starts = [0]
+        for (i, b) in bytes.enumerated() where b == 0x0A && i + 1 < bytes.count { starts.append(i + 1) }
+        return starts
+    }
+}

@@ -319,3 +319,27 @@ final class SiteRendererTests: XCTestCase {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
+
+final class ModelConvenienceTests: XCTestCase {
+    func testValuesFromTheIndex() {
+        let symbol = Symbol(qualifiedName: "vllm::k", name: "k", kind: .kernel, language: .cuda, file: "a.cu",
+                            range: SourceRange(line: 3, column: 1, endLine: 9, endColumn: 2), signature: "void ()", doc: "d")
+        let s = SiteSymbol(symbol)
+        XCTAssertEqual(s.id, "vllm::k")
+        XCTAssertEqual(s.lines, 3...9)
+        XCTAssertEqual(s.signature, "void ()")
+        let call = CallSite(caller: "launch", callee: "k", kind: .launch, file: "a.cu",
+                            range: SourceRange(line: 12, column: 3, endLine: 12, endColumn: 4), launchConfig: "g, b")
+        let l = LaunchSite(call)
+        XCTAssertEqual(l.launcher, "launch")
+        XCTAssertEqual(l.config, "g, b")
+        XCTAssertEqual(l.line, 12)
+        let file = SiteFile(path: "a.py", bytes: Array("ab\ncdef\n".utf8))
+        XCTAssertEqual(file.lineStarts, [0, 3])
+        let r = SiteReference(range: SourceRange(line: 2, column: 2, endLine: 2, endColumn: 4), lineStarts: file.lineStarts,
+                              target: "x")
+        XCTAssertEqual(r.map { Array(file.bytes[$0.start..<$0.end]) }, Array("de".utf8))
+        XCTAssertNil(SiteReference(range: SourceRange(line: 7, column: 1, endLine: 7, endColumn: 2),
+                                   lineStarts: file.lineStarts, target: "x"))
+    }
+}
