@@ -95,13 +95,9 @@ public struct GraphvizLayout: Sendable {
         while let open = s.range(of: "<!--"), let close = s.range(of: "-->", range: open.upperBound..<s.endIndex) {
             s.removeSubrange(open.lowerBound..<close.upperBound)
         }
-        // Let CSS size it.
+        // Its natural size stays (width/height in pt); CSS only shrinks it to fit.
         if let tagEnd = s.range(of: ">") {
-            var tag = String(s[..<tagEnd.lowerBound])
-            for attr in ["width", "height"] {
-                if let r = tag.range(of: " \(attr)=\"[^\"]*\"", options: .regularExpression) { tag.removeSubrange(r) }
-            }
-            s = tag + " class=\"graphviz\" role=\"img\"" + s[tagEnd.lowerBound...]
+            s = String(s[..<tagEnd.lowerBound]) + " class=\"graphviz\" role=\"img\"" + s[tagEnd.lowerBound...]
         }
         return s.split(separator: "\n", omittingEmptySubsequences: true).joined(separator: "\n") + "\n"
     }
@@ -164,7 +160,8 @@ public struct GraphvizLayout: Sendable {
             }
         }
         let svg = el("svg", [Attribute("xmlns", "http://www.w3.org/2000/svg"),
-                             Attribute("viewBox", "0 0 \(width) \(height)"), .cls("fallback-diagram"),
+                             Attribute("viewBox", "0 0 \(width) \(height)"), Attribute("width", String(width)),
+                             Attribute("height", String(height)), .cls("fallback-diagram"),
                              Attribute("role", "img"), Attribute("aria-label", "Path of the tour " + tour.title)],
                      children)
         return TourDiagram(svg: TrustedHTML(trusted: renderHTML(svg)), byGraphviz: false, fallbackReason: reason)

@@ -20,6 +20,8 @@ public struct SiteProblem: Hashable, Sendable, CustomStringConvertible {
         case duplicateID
         /// A script, style sheet or image loaded from outside the site.
         case externalResource
+        /// A `javascript:`, `vbscript:` or `data:` link (a note body should never carry one).
+        case unsafeURL
     }
     public var kind: Kind
     /// The page, relative to the site root.
@@ -82,6 +84,11 @@ public func checkSite(at root: URL) throws -> SiteCheckReport {
     func follow(_ url: String, from page: String, line: Int, resource: Bool) {
         if url.isEmpty { return }
         if hasScheme(url) {
+            let scheme = url.prefix { $0 != ":" }.lowercased().filter { !$0.isWhitespace }
+            if ["javascript", "vbscript", "data"].contains(scheme) {
+                problems.append(SiteProblem(kind: .unsafeURL, page: page, line: line, message: "link to \(url.prefix(60))"))
+                return
+            }
             external += 1
             if resource {
                 problems.append(SiteProblem(kind: .externalResource, page: page, line: line, message: "loads \(url)"))

@@ -31,6 +31,11 @@ final class BrowserTests: XCTestCase {
         let model = GraphvizLayout().layoutTours(of: Fixture.model())
         _ = try renderSite(model: model, theme: Fixture.theme, output: out)
         try runBrowserTest(site: out)
+        // MARGINALIA_FIXTURE_SITE=DIR keeps a copy of the fixture site to look at.
+        if let keep = ProcessInfo.processInfo.environment["MARGINALIA_FIXTURE_SITE"] {
+            try? FileManager.default.removeItem(atPath: keep)
+            try FileManager.default.copyItem(at: out, to: URL(fileURLWithPath: keep))
+        }
     }
 
     func testRealSiteInChromium() throws {

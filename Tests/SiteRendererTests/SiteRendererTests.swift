@@ -98,6 +98,7 @@ final class SiteRendererTests: XCTestCase {
         text = text.replacingOccurrences(of: "<main id=\"main\">", with: """
             <main id="main"><a href="src/nope.py.html">x</a><a href="drift.html#no-such-anchor">y</a>
             <div><span>unclosed</div><p class=x>unquoted</p> a & b <img src="https://example.com/x.png">
+            <a href="JavaScript:alert(1)">z</a>
             """)
         try text.write(to: pagePath, atomically: true, encoding: .utf8)
         let kinds = try checkSite(at: out).problems.map(\.kind)
@@ -105,6 +106,7 @@ final class SiteRendererTests: XCTestCase {
         XCTAssertTrue(kinds.contains(.missingAnchor))
         XCTAssertTrue(kinds.contains(.malformed))
         XCTAssertTrue(kinds.contains(.externalResource))
+        XCTAssertTrue(kinds.contains(.unsafeURL))
         let (status, output) = try runPython(["Tests/SiteRendererTests/check_site.py", out.path])
         XCTAssertNotEqual(status, 0, output)
         XCTAssertTrue(output.contains("src/nope.py.html"), output)
