@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "IndexDatabaseTests", dependencies: ["IndexDatabase"], swiftSettings: v5),
         .testTarget(name: "CallGraphTests", dependencies: ["CallGraph", "PythonIndexer", "ClangIndexer"], resources: [.copy("Fixtures"), .copy("Data")], swiftSettings: v5),
         .testTarget(name: "AnnotationsTests", dependencies: ["Annotations", "MarginaliaKit"], swiftSettings: v5),
-        // .testTarget(name: "SiteRendererTests", dependencies: ["SiteRenderer", "MarginaliaKit"], swiftSettings: v5),
+        .testTarget(name: "SiteRendererTests", dependencies: ["SiteRenderer"], exclude: ["check_site.py", "browser"], swiftSettings: v5),
         .testTarget(name: "PagedAttentionTests", dependencies: ["PagedAttention"], exclude: ["Oracle", "Golden"], swiftSettings: v5),
         .testTarget(name: "IntegrationTests", dependencies: ["MarginaliaKit"], swiftSettings: v5),
     ]
