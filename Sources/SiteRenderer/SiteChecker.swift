@@ -89,6 +89,11 @@ public func checkSite(at root: URL) throws -> SiteCheckReport {
     var external = 0
     func follow(_ url: String, from page: String, line: Int, resource: Bool) {
         if url.isEmpty { return }
+        if url.hasPrefix(SiteLinks.rootToken) {
+            problems.append(SiteProblem(kind: .brokenLink, page: page, line: line,
+                                        message: "\(url): a root token left unreplaced (trusted HTML outside a page?)"))
+            return
+        }
         if hasScheme(url) {
             let scheme = url.prefix { $0 != ":" }.lowercased().filter { !$0.isWhitespace }
             if ["javascript", "vbscript", "data"].contains(scheme) {

@@ -152,6 +152,23 @@ final class SiteRendererTests: XCTestCase {
 
     // MARK: Page content
 
+    func testLinksInNoteBodiesWorkOnEveryPageThatShowsThem() throws {
+        let model = Fixture.model()
+        let links = SiteLinks(model: model)
+        XCTAssertEqual(links.bodyLink(toSymbol: "vllm::paged_attention_v1_kernel"),
+                       "marginalia-root:/symbols/vllm%3A%3Apaged_attention_v1_kernel.html")
+        XCTAssertEqual(links.bodyLink(toFile: "csrc/attention/attention_kernels.cu", line: 7),
+                       "marginalia-root:/src/csrc/attention/attention_kernels.cu.html#L7")
+        XCTAssertEqual(links.bodyLink(toNote: "moved/odd id"), "marginalia-root:/notes/moved~2Fodd%20id.html")
+        XCTAssertNil(links.bodyLink(toSymbol: "nope"))
+        let (out, _) = try render("bodylinks", model: model)
+        XCTAssertTrue(try page(out, "src/vllm/attention/ops/paged_attn.py.html")
+            .contains("<a href=\"../../../../symbols/vllm%3A%3Apaged_attention_v1_kernel.html\">the kernel</a>"))
+        XCTAssertTrue(try page(out, "notes/decode-path.html")
+            .contains("<a href=\"../symbols/vllm%3A%3Apaged_attention_v1_kernel.html\">the kernel</a>"))
+        XCTAssertEqual(try checkSite(at: out).problems.map(\.description), [])
+    }
+
     func testSourcePageHighlightsLinksAndNumbersLines() throws {
         let (out, report) = try render("source")
         let text = try page(out, "src/vllm/attention/ops/paged_attn.py.html")
