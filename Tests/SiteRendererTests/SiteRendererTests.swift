@@ -313,6 +313,29 @@ final class SiteRendererTests: XCTestCase {
         }
     }
 
+    func testEmptyFilesCRLFAndNoFinalNewline() throws {
+        var model = Fixture.model()
+        model.files += [
+            SiteFile(path: "x/empty.py", bytes: []),
+            SiteFile(path: "x/crlf.py", bytes: Array("a = 1\r\nb = 2\r\n".utf8),
+                     tokens: [TokenSpan(start: 4, end: 5, tokenClass: .number)]),
+            SiteFile(path: "x/nonl.py", bytes: Array("# one\n# two".utf8),
+                     tokens: [TokenSpan(start: 0, end: 11, tokenClass: .comment)]),
+        ]
+        let (out, _) = try render("edges", model: model)
+        let empty = try page(out, "src/x/empty.py.html")
+        XCTAssertTrue(empty.contains("<div class=\"l\" id=\"L1\"><a class=\"n\" href=\"#L1\">1</a><code></code></div>"))
+        XCTAssertFalse(empty.contains("id=\"L2\""))
+        let crlf = try page(out, "src/x/crlf.py.html")
+        XCTAssertTrue(crlf.contains("<code>a = <span class=\"m\">1</span></code></div>"), crlf)
+        XCTAssertFalse(crlf.contains("\r") || crlf.contains("id=\"L3\""))
+        // A comment span across a line break is closed and reopened on each line.
+        let nonl = try page(out, "src/x/nonl.py.html")
+        XCTAssertTrue(nonl.contains("<code><span class=\"c\"># one</span></code></div>"))
+        XCTAssertTrue(nonl.contains("<code><span class=\"c\"># two</span></code></div>"))
+        XCTAssertEqual(try checkSite(at: out).problems.map(\.description), [])
+    }
+
     func testBadSpansAreSkippedWithADiagnostic() throws {
         var model = Fixture.model()
         model.files[0].tokens.append(TokenSpan(start: 2, end: 5000, tokenClass: .string))
