@@ -3,6 +3,8 @@
 // as `Node` trees, except the hot loop of a source page, which writes straight into an `HTMLBuffer`
 // through the same escaping functions.
 
+import Foundation
+
 /// An attribute. Names are fixed by the renderer (never user data); values are escaped on output.
 struct Attribute {
     let name: String
@@ -63,6 +65,8 @@ let voidElements: Set<String> = ["area", "base", "br", "col", "embed", "hr", "im
 /// A growing UTF-8 page.
 struct HTMLBuffer {
     var bytes: [UInt8] = []
+    /// The page's way back to the site root, put in place of `SiteLinks.rootToken` in trusted HTML.
+    var rootPrefix: String = ""
 
     init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
 
@@ -134,8 +138,14 @@ struct HTMLBuffer {
 
     private mutating func appendReplacement() { bytes.append(contentsOf: [0xEF, 0xBF, 0xBD]) }
 
-    /// Trusted markup, verbatim.
-    mutating func trusted(_ html: TrustedHTML) { bytes.append(contentsOf: html.html.utf8) }
+    /// Trusted markup, verbatim, except that links into the site get this page's root prefix.
+    mutating func trusted(_ html: TrustedHTML) {
+        if html.html.contains(SiteLinks.rootToken) {
+            bytes.append(contentsOf: html.html.replacingOccurrences(of: SiteLinks.rootToken, with: rootPrefix).utf8)
+        } else {
+            bytes.append(contentsOf: html.html.utf8)
+        }
+    }
 
     /// Writes a node tree.
     mutating func write(_ node: Node) {

@@ -20,8 +20,8 @@ extension SiteBuild {
                 el("p", [.cls("path")], [el("code", [], text: key.path)]),
                 el("p", [], text: key.summary),
                 el("p", [.cls("meta")], text: files.isEmpty ? "Not in this checkout."
-                    : "\(files.count) files · \(symbolCount) symbols"
-                        + (kernelCount > 0 ? " · \(kernelCount) kernels" : "") + " · \(noteCount) notes"),
+                    : count(files.count, "file") + " · " + count(symbolCount, "symbol")
+                        + (kernelCount > 0 ? " · " + count(kernelCount, "kernel") : "") + " · " + count(noteCount, "note")),
             ]
             let starts = startHere(key, files: files)
             if !starts.isEmpty {
@@ -34,7 +34,7 @@ extension SiteBuild {
         }
         var content: [Node] = [
             el("h1", [], text: model.title),
-            el("p", [.cls("lead")], text: "\(model.files.count) files, \(symbolsByID.count) symbols, \(model.notes.count) notes. "
+            el("p", [.cls("lead")], text: "\(count(model.files.count, "file")), \(count(symbolsByID.count, "symbol")), \(count(model.notes.count, "note")). "
                 + "Type in the search box (press / to focus it) to jump to a symbol, a file or a note."),
             el("h2", [], text: "Where to start"),
             el("div", [.cls("cards")], cards),
@@ -47,7 +47,7 @@ extension SiteBuild {
             if let p = links.page(forTour: t.id) { more.append(el("li", [], [.text("Tour: "), link(p.href(from: path), t.title)])) }
         }
         more.append(el("li", [], [link(links.page(.kernels).href(from: path), "Kernel inventory"),
-                                  .text(" (\(model.kernels.count) kernels)")]))
+                                  .text(" (\(count(model.kernels.count, "kernel")))")]))
         more.append(el("li", [], [link(links.page(.notes).href(from: path), "All notes")]))
         more.append(el("li", [], [link(links.page(.drift).href(from: path), "Drift report"),
                                   .text(" (\(model.drift.filter { $0.status != .exact }.count) anchors not exactly where they were)")]))

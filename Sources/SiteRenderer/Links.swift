@@ -143,6 +143,30 @@ public struct SiteLinks: LinkProvider {
         }
     }
 
+    // MARK: Links inside trusted HTML
+
+    /// What a link inside trusted HTML (a note body, a tour step, an article) starts with to point into
+    /// the site. A note body is shown on pages at different depths, so it cannot carry a relative link;
+    /// each page replaces this prefix with its own way back to the site root (`../../`).
+    public static let rootToken = "marginalia-root:/"
+
+    /// A link to a symbol's page for trusted HTML (e.g. what a note's `[[symbol]]` link resolves to).
+    public func bodyLink(toSymbol id: SiteSymbolID) -> String? {
+        page(forSymbol: id).map { SiteLinks.rootToken + $0.href(from: SitePath(["index.html"])).value }
+    }
+
+    /// A link to a note's page for trusted HTML.
+    public func bodyLink(toNote id: SiteNoteID) -> String? {
+        page(forNote: id).map { SiteLinks.rootToken + $0.href(from: SitePath(["index.html"])).value }
+    }
+
+    /// A link to a file's page (and a line) for trusted HTML.
+    public func bodyLink(toFile path: RepoPath, line: Int? = nil) -> String? {
+        guard let p = page(forFile: path) else { return nil }
+        let href = p.href(from: SitePath(["index.html"]))
+        return SiteLinks.rootToken + (line.map { href.with(fragment: "L\($0)") } ?? href).value
+    }
+
     /// A source file's page: the repo path's folders, then the file name plus `.html`.
     static func filePage(_ path: RepoPath) -> SitePath {
         var parts = segments(path.rawValue)

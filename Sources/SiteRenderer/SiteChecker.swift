@@ -33,13 +33,19 @@ public struct SiteProblem: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// What `checkSite` looked at and found.
-public struct SiteCheckReport: Sendable {
+public struct SiteCheckReport: Sendable, CustomStringConvertible {
     public var pagesChecked: Int
     /// Internal links (and anchors) followed.
     public var linksChecked: Int
     /// Links to other sites (allowed in note text; never for scripts, styles or images).
     public var externalLinks: Int
     public var problems: [SiteProblem]
+
+    /// A summary line, then one line per problem.
+    public var description: String {
+        (["\(pagesChecked) pages, \(linksChecked) internal links, \(externalLinks) external, \(problems.count) problems"]
+            + problems.map(\.description)).joined(separator: "\n")
+    }
 }
 
 /// Checks every `.html` page below `root`, and `assets/search-index.js` when there is one.
@@ -83,6 +89,11 @@ public func checkSite(at root: URL) throws -> SiteCheckReport {
     var external = 0
     func follow(_ url: String, from page: String, line: Int, resource: Bool) {
         if url.isEmpty { return }
+        if url.hasPrefix(SiteLinks.rootToken) {
+            problems.append(SiteProblem(kind: .brokenLink, page: page, line: line,
+                                        message: "\(url): a root token left unreplaced (trusted HTML outside a page?)"))
+            return
+        }
         if hasScheme(url) {
             let scheme = url.prefix { $0 != ":" }.lowercased().filter { !$0.isWhitespace }
             if ["javascript", "vbscript", "data"].contains(scheme) {

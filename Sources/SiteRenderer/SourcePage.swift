@@ -42,9 +42,9 @@ extension SiteBuild {
             var head: [Node] = [
                 el("h1", [.cls("path")], text: file.path.rawValue),
                 el("p", [.cls("meta")], text: [file.language?.rawValue ?? "text",
-                                                "\(lineCount) lines",
-                                                "\(symbolsHere.count) symbols",
-                                                placed.isEmpty ? nil : "\(Set(placed.map(\.note.id)).count) notes"]
+                                                count(lineCount, "line"),
+                                                count(symbolsHere.count, "symbol"),
+                                                placed.isEmpty ? nil : count(Set(placed.map(\.note.id)).count, "note")]
                     .compactMap { $0 }.joined(separator: " · ")),
             ]
             if !symbolsHere.isEmpty {

@@ -99,6 +99,7 @@ struct Theme: Sendable {
               content: (inout HTMLBuffer) -> Void) -> [UInt8]
     {
         var buffer = HTMLBuffer(capacity: 16 * 1024)
+        buffer.rootPrefix = path.rootPrefix
         for segment in segments {
             switch segment {
             case .literal(let bytes): buffer.bytes.append(contentsOf: bytes)

@@ -257,7 +257,7 @@ enum Fixture {
         let decodeFirst = line("def forward_decode", in: paPath)
         let notes: [SiteNote] = [
             SiteNote(id: "decode-path", title: "How decode reaches the kernel", tags: ["attention", "cuda"],
-                     body: TrustedHTML(trusted: "<p>The decode step calls <code>ops.paged_attention_v1</code>, a thin wrapper over the torch op.</p>\n"),
+                     body: TrustedHTML(trusted: "<p>The decode step calls <code>ops.paged_attention_v1</code>, a thin wrapper over the torch op, which ends in <a href=\"marginalia-root:/symbols/vllm%3A%3Apaged_attention_v1_kernel.html\">the kernel</a> (<a href=\"marginalia-root:/src/csrc/attention/attention_kernels.cu.html#L7\">source</a>).</p>\n"),
                      anchors: [NoteAnchor(file: paPath, lines: decodeFirst...(decodeFirst + 3), symbol: decode)]),
             SiteNote(id: "evil-note", title: "<script>alert('title')</script> & friends",
                      tags: ["<img src=x onerror=alert(2)>", "x\" onmouseover=\"alert(3)"],

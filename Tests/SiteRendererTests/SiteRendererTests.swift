@@ -152,6 +152,23 @@ final class SiteRendererTests: XCTestCase {
 
     // MARK: Page content
 
+    func testLinksInNoteBodiesWorkOnEveryPageThatShowsThem() throws {
+        let model = Fixture.model()
+        let links = SiteLinks(model: model)
+        XCTAssertEqual(links.bodyLink(toSymbol: "vllm::paged_attention_v1_kernel"),
+                       "marginalia-root:/symbols/vllm%3A%3Apaged_attention_v1_kernel.html")
+        XCTAssertEqual(links.bodyLink(toFile: "csrc/attention/attention_kernels.cu", line: 7),
+                       "marginalia-root:/src/csrc/attention/attention_kernels.cu.html#L7")
+        XCTAssertEqual(links.bodyLink(toNote: "moved/odd id"), "marginalia-root:/notes/moved~2Fodd%20id.html")
+        XCTAssertNil(links.bodyLink(toSymbol: "nope"))
+        let (out, _) = try render("bodylinks", model: model)
+        XCTAssertTrue(try page(out, "src/vllm/attention/ops/paged_attn.py.html")
+            .contains("<a href=\"../../../../symbols/vllm%3A%3Apaged_attention_v1_kernel.html\">the kernel</a>"))
+        XCTAssertTrue(try page(out, "notes/decode-path.html")
+            .contains("<a href=\"../symbols/vllm%3A%3Apaged_attention_v1_kernel.html\">the kernel</a>"))
+        XCTAssertEqual(try checkSite(at: out).problems.map(\.description), [])
+    }
+
     func testSourcePageHighlightsLinksAndNumbersLines() throws {
         let (out, report) = try render("source")
         let text = try page(out, "src/vllm/attention/ops/paged_attn.py.html")
@@ -294,6 +311,29 @@ final class SiteRendererTests: XCTestCase {
         XCTAssertThrowsError(try renderSite(model: Fixture.model(), theme: theme, output: out)) { error in
             XCTAssertTrue("\(error)".contains("unknown slot {{nonsense}}"))
         }
+    }
+
+    func testEmptyFilesCRLFAndNoFinalNewline() throws {
+        var model = Fixture.model()
+        model.files += [
+            SiteFile(path: "x/empty.py", bytes: []),
+            SiteFile(path: "x/crlf.py", bytes: Array("a = 1\r\nb = 2\r\n".utf8),
+                     tokens: [TokenSpan(start: 4, end: 5, tokenClass: .number)]),
+            SiteFile(path: "x/nonl.py", bytes: Array("# one\n# two".utf8),
+                     tokens: [TokenSpan(start: 0, end: 11, tokenClass: .comment)]),
+        ]
+        let (out, _) = try render("edges", model: model)
+        let empty = try page(out, "src/x/empty.py.html")
+        XCTAssertTrue(empty.contains("<div class=\"l\" id=\"L1\"><a class=\"n\" href=\"#L1\">1</a><code></code></div>"))
+        XCTAssertFalse(empty.contains("id=\"L2\""))
+        let crlf = try page(out, "src/x/crlf.py.html")
+        XCTAssertTrue(crlf.contains("<code>a = <span class=\"m\">1</span></code></div>"), crlf)
+        XCTAssertFalse(crlf.contains("\r") || crlf.contains("id=\"L3\""))
+        // A comment span across a line break is closed and reopened on each line.
+        let nonl = try page(out, "src/x/nonl.py.html")
+        XCTAssertTrue(nonl.contains("<code><span class=\"c\"># one</span></code></div>"))
+        XCTAssertTrue(nonl.contains("<code><span class=\"c\"># two</span></code></div>"))
+        XCTAssertEqual(try checkSite(at: out).problems.map(\.description), [])
     }
 
     func testBadSpansAreSkippedWithADiagnostic() throws {
