@@ -144,19 +144,11 @@ public enum SiteBuilder {
         var resolutionByNote: [String: [Int: AnchorResolution]] = [:]
         for r in results { resolutionByNote[r.note.rawValue, default: [:]][r.anchor] = r.resolution }
         let lookup = SymbolTable(symbols: all)
-        func renderMarkdown(_ md: String) -> (String, String) {
-            let rendered = MarkdownRenderer.render(md, resolve: { link in
-                if let nid = link.noteID { return SiteRoot.noteHref(SiteNoteID(nid.rawValue)) }
-                let matches = lookup.symbols(matching: link.target)
-                guard matches.count >= 1, let id = siteID(matches[0].qualifiedName) else { return nil }
-                return SiteRoot.symbolHref(id)
-            })
-            return (rendered.html, md)
-        }
+        // Bodies are rendered once the model's pages are known (links need them): placeholders first.
+        let placeholder = TrustedHTML(trusted: "")
         var notes: [SiteNote] = []
         var drift: [DriftResult] = []
         for n in noteSet.notes {
-            let (html, text) = renderMarkdown(n.body)
             var anchors: [SiteRenderer.NoteAnchor] = []
             for (i, a) in n.anchors.enumerated() {
                 let old = a.evidence?.symbolLines.map { $0.start...$0.end } ?? a.lines.map { $0.start...$0.end } ?? 1...1
@@ -173,31 +165,36 @@ public enum SiteBuilder {
                                          newLines: res.status.isAttached ? span : nil,
                                          evidence: (res.agreed.map { "+" + $0 } + res.disagreed.map { "-" + $0 }).joined(separator: ", ")))
             }
-            notes.append(SiteNote(id: SiteNoteID(n.id.rawValue), title: n.title, tags: n.tags, body: TrustedHTML(trusted: html),
-                                  bodyText: text, anchors: anchors))
+            notes.append(SiteNote(id: SiteNoteID(n.id.rawValue), title: n.title, tags: n.tags, body: placeholder,
+                                  bodyText: n.body, anchors: anchors))
         }
 
         // Tours.
         let notesByID = Dictionary(noteSet.notes.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { a, _ in a })
         var tours: [SiteTour] = []
+        var stepMarkdown: [[String]] = []
         for t in noteSet.tours {
             var steps: [TourStep] = []
+            var markdown: [String] = []
             for step in t.steps {
                 switch step {
                 case .note(let nid):
                     guard let n = notesByID[nid.rawValue] else { continue }
                     let a = notes.first { $0.id.rawValue == nid.rawValue }?.anchors.first
                     steps.append(TourStep(title: n.title, file: a?.file, lines: a?.lines, symbol: a?.symbol,
-                                          note: SiteNoteID(nid.rawValue), body: TrustedHTML(trusted: renderMarkdown(n.body).0)))
+                                          note: SiteNoteID(nid.rawValue), body: placeholder))
+                    markdown.append(n.body)
                 case .code(let symbol, let file, let span, let text):
                     let sym = symbol.flatMap { ids[$0]?.first?.0 }
                     let f = file ?? sym?.file
                     let l = span.map { $0.start...$0.end } ?? sym.map { $0.range.lines }
                     steps.append(TourStep(title: symbol ?? f?.rawValue ?? "step", file: f, lines: l, symbol: symbol.flatMap(siteID),
-                                          body: TrustedHTML(trusted: renderMarkdown(text).0)))
+                                          body: placeholder))
+                    markdown.append(text)
                 }
             }
             tours.append(SiteTour(id: t.id, title: t.title, steps: steps))
+            stepMarkdown.append(markdown)
         }
 
         // Kernel inventory.
@@ -217,16 +214,33 @@ public enum SiteBuilder {
         }
 
         var articles: [SiteArticle] = []
+        var articleMarkdown: [String] = []
         for a in options.articles {
             guard let md = try? String(contentsOf: a.file, encoding: .utf8) else {
                 diagnostics.append(Diagnostic(file: RepoPath(a.file.path), line: 0, severity: .warning, message: "article not found"))
                 continue
             }
-            articles.append(SiteArticle(slug: a.slug, title: a.title, body: TrustedHTML(trusted: renderMarkdown(md).0)))
+            articles.append(SiteArticle(slug: a.slug, title: a.title, body: placeholder))
+            articleMarkdown.append(md)
         }
 
         var model = SiteModel(title: "vLLM \(release)", files: files.compactMap { $0 }, symbols: symbols, notes: notes,
                               tours: tours, kernels: kernels, drift: drift, articles: articles)
+        let links = SiteLinks(model: model)
+        func render(_ md: String) -> TrustedHTML {
+            TrustedHTML(trusted: MarkdownRenderer.render(md, resolve: { link in
+                if let nid = link.noteID { return links.bodyLink(toNote: SiteNoteID(nid.rawValue)) }
+                guard let target = lookup.symbols(matching: link.target).first, let id = siteID(target.qualifiedName) else {
+                    return nil
+                }
+                return links.bodyLink(toSymbol: id)
+            }).html)
+        }
+        for i in model.notes.indices { model.notes[i].body = render(model.notes[i].bodyText ?? "") }
+        for i in model.tours.indices {
+            for k in model.tours[i].steps.indices { model.tours[i].steps[k].body = render(stepMarkdown[i][k]) }
+        }
+        for i in model.articles.indices { model.articles[i].body = render(articleMarkdown[i]) }
         model = GraphvizLayout().layoutTours(of: model)
         progress.progress(phase: "site", done: 0, total: 0, current: "rendering")
         let report = try renderSite(model: model, theme: options.theme, output: options.output)

@@ -257,12 +257,6 @@ struct SiteBuild<Links: LinkProvider>: Sendable {
     }
 
     func render(_ job: Job, diagnostics: inout [Diagnostic]) -> [UInt8] {
-        let bytes = renderPage(job, diagnostics: &diagnostics)
-        if case .asset = job.kind { return bytes }
-        return SiteRoot.resolvePlaceholders(bytes, rootPrefix: job.path.rootPrefix)
-    }
-
-    func renderPage(_ job: Job, diagnostics: inout [Diagnostic]) -> [UInt8] {
         switch job.kind {
         case .source(let i): return renderSource(model.files[i], at: job.path, diagnostics: &diagnostics)
         case .symbol(let i): return renderSymbol(model.symbols[i], at: job.path)
@@ -375,40 +369,3 @@ func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(
 /// "85%".
 func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
 
-/// Links inside trusted HTML made before the page is known (a note body's `[[symbol]]` links) are
-/// written relative to the site root behind `SiteRoot.placeholder`; each page replaces it with its own
-/// way back to the root, so the same rendered note works at every depth.
-public enum SiteRoot {
-    /// Write `SiteRoot.placeholder + "symbols/x.html"` in trusted HTML for a link to a site page.
-    public static let placeholder = "marginalia-site-root:/"
-
-    /// The site path of a symbol's page, for links in trusted HTML (see `placeholder`).
-    public static func symbolHref(_ id: SiteSymbolID) -> String {
-        placeholder + "symbols/" + percentEncode(SiteLinks.fileName(id.rawValue)) + ".html"
-    }
-
-    /// The site path of a note's page, for links in trusted HTML.
-    public static func noteHref(_ id: SiteNoteID) -> String {
-        placeholder + "notes/" + percentEncode(SiteLinks.fileName(id.rawValue)) + ".html"
-    }
-
-    static func resolvePlaceholders(_ bytes: [UInt8], rootPrefix: String) -> [UInt8] {
-        let needle = Array(placeholder.utf8)
-        guard let first = needle.first else { return bytes }
-        var out: [UInt8] = []
-        var i = 0
-        let n = bytes.count, m = needle.count
-        var found = false
-        while i < n {
-            if bytes[i] == first, i + m <= n, bytes[i..<(i + m)].elementsEqual(needle) {
-                if !found { out.reserveCapacity(n); out.append(contentsOf: bytes[0..<i]); found = true }
-                out.append(contentsOf: rootPrefix.utf8)
-                i += m
-                continue
-            }
-            if found { out.append(bytes[i]) }
-            i += 1
-        }
-        return found ? out : bytes
-    }
-}
