@@ -45,7 +45,7 @@ let package = Package(
                                "Annotations", "SiteRenderer"],
                 swiftSettings: v5),
         .executableTarget(name: "marginalia",
-                          dependencies: ["MarginaliaKit", "IndexDatabase", "IndexModel", "Annotations", "CallGraph", "PagedAttention",
+                          dependencies: ["MarginaliaKit", "IndexDatabase", "IndexModel", "Annotations", "CallGraph", "SiteRenderer", "PagedAttention",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: v5),
         .executableTarget(name: "marginalia-bench",

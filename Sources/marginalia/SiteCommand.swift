@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarginaliaKit
+import SiteRenderer
 
 struct SiteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,6 +9,8 @@ struct SiteCommand: ParsableCommand {
     @Option(help: "Output directory.") var out = "site-out"
     @Option(help: "Theme directory (templates, CSS, JS).") var theme = "Site"
     @Option(help: "The PagedAttention explainer (Markdown).") var explainer = "Sources/PagedAttention/EXPLAINER.md"
+    @Flag(help: "Check the written site: internal links and anchors, HTML well-formedness (exit 1 on problems).")
+    var check = false
     @OptionGroup var notes: NotesOptions
     @OptionGroup var database: DatabaseOptions
 
@@ -26,6 +29,11 @@ struct SiteCommand: ParsableCommand {
             if !report.diagnostics.isEmpty {
                 print("  \(report.diagnostics.count) diagnostics:")
                 for d in report.diagnostics.prefix(20) { print("    \(d)") }
+            }
+            if check {
+                let result = try checkSite(at: URL(fileURLWithPath: out))
+                print(result.description)
+                if !result.problems.isEmpty { throw ExitCode(1) }
             }
         }
     }
