@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Oracle for the PythonIndexer differential test: CPython's own `ast` view of a source tree.
 
-    ast_oracle.py [--calls | --imports | --variables] ROOT
+    ast_oracle.py [--calls | --imports | --variables | --all] ROOT
 
 Walks ROOT for *.py files (sorted, symlinked directories not followed) and prints one tab-separated
 line per class / function definition:
@@ -37,6 +37,8 @@ With --variables it prints one line per name bound by an assignment (`x = ...`, 
 to a single name anywhere (`f = lambda ...`, kind `lambda`):
 
     PATH <TAB> KIND <TAB> QUALNAME <TAB> LINE
+
+--all prints all four kinds of line (definitions first, then calls, imports, variables per file).
 """
 import ast
 import io
@@ -206,7 +208,6 @@ def variables(node, scope, in_function, rel, out):
 def main():
     mode = sys.argv[1] if sys.argv[1].startswith("--") else ""
     root = sys.argv[2] if mode else sys.argv[1]
-    want_calls = mode == "--calls"
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -226,18 +227,19 @@ def main():
             message = str(e).replace("\t", " ").replace("\n", " ")
             out.append(f"{rel}\t!error\t{message}")
             continue
-        if mode == "--variables":
-            variables(tree, module_name(rel), False, rel, out)
-        elif mode == "--imports":
-            imports(tree, module_name(rel), False, rel, out)
-        elif want_calls:
+        mod = module_name(rel)
+        if mode in ("", "--all"):
+            walk(tree, mod, False, out, rel)
+        if mode in ("--calls", "--all"):
             starts = [0]
             for line in data.splitlines(keepends=True):
                 starts.append(starts[-1] + len(line))
             for child in tree.body:
-                calls(child, module_name(rel), rel, data, starts, out)
-        else:
-            walk(tree, module_name(rel), False, out, rel)
+                calls(child, mod, rel, data, starts, out)
+        if mode in ("--imports", "--all"):
+            imports(tree, mod, False, rel, out)
+        if mode in ("--variables", "--all"):
+            variables(tree, mod, False, rel, out)
     sys.stdout.write("\n".join(out) + ("\n" if out else ""))
 
 
