@@ -712,10 +712,8 @@ struct Parser {
         let line = Int(t[statement.lowerBound].line)
         // A lambda that is the whole value and the only target a name: a named lambda.
         var lambdaParts: (lambda: Int, colon: Int, end: Int)? = nil
-        if var v = value, targets.count == 1, targets[0].count == 1, t[targets[0].lowerBound].kind == .name {
-            while v.count >= 2 && t[v.lowerBound].isOp(.lpar) && Int(m[v.lowerBound]) == v.upperBound - 1 {
-                v = (v.lowerBound + 1)..<(v.upperBound - 1)
-            }
+        if let value, targets.count == 1, targets[0].count == 1, t[targets[0].lowerBound].kind == .name {
+            let v = stripParentheses(value)
             if !v.isEmpty, t[v.lowerBound].isKw(.kLambda), let colon = lambdaColon(v.lowerBound, v.upperBound),
                lambdaBodyEnd(colon + 1, v.upperBound) == v.upperBound
             {
@@ -762,7 +760,7 @@ struct Parser {
                     facts.append(TypeFact(scope: factScope, target: factTarget,
                                           expression: text(ann.lowerBound, ann.upperBound), origin: .annotation,
                                           file: path, line: line))
-                } else if let v = value, !v.isEmpty {
+                } else if let v = value.map(stripParentheses), !v.isEmpty {
                     if let callee = wholeCallCallee(v) {
                         facts.append(TypeFact(scope: factScope, target: factTarget, expression: text(v.lowerBound, callee),
                                               origin: .assignedCall, file: path, line: line))
@@ -789,6 +787,15 @@ struct Parser {
         } else {
             scanCalls(v.lowerBound, v.upperBound)
         }
+    }
+
+    /// `r` without parentheses that enclose all of it: `((f(x)))` -> `f(x)`.
+    func stripParentheses(_ r: Range<Int>) -> Range<Int> {
+        var v = r
+        while v.count >= 2 && t[v.lowerBound].isOp(.lpar) && Int(m[v.lowerBound]) == v.upperBound - 1 {
+            v = (v.lowerBound + 1)..<(v.upperBound - 1)
+        }
+        return v
     }
 
     /// Name tokens bound by an assignment target: `x`, `a, b`, `(a, *b)`, `[a, b]`.

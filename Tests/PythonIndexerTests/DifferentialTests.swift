@@ -4,24 +4,27 @@ import PythonIndexer
 import XCTest
 
 /// Compares what the indexer finds in a real vLLM release with CPython's `ast`, as printed by
-/// Tests/PythonIndexerTests/ast_oracle.py, in four categories:
+/// Tests/PythonIndexerTests/ast_oracle.py, in five categories:
 /// - definitions: every class / function / method with its qualified name, kind, first and last line
 ///   and first and end column;
 /// - call sites: caller, exact range, callee text (whitespace removed), positional argument count;
 /// - imports: scope, module, level, name, alias, line, conditional;
-/// - variables: module- and class-level assigned names and named lambdas (qualified name, kind, line).
+/// - variables: module- and class-level assigned names and named lambdas (qualified name, kind, line);
+/// - type facts: parameter / return annotations and name or `self.x` assignments (origin, scope,
+///   target, expression, line).
 /// Files the running python3 cannot parse are counted and listed, not compared.
 final class DifferentialTests: XCTestCase {
     func testMatchesAstOn062() throws { try compareWithAst(version: "0.6.2") }
     func testMatchesAstOn0330() throws { try compareWithAst(version: "0.33.0") }
 
-    static let categories = ["definitions", "call sites", "imports", "variables"]
+    static let categories = ["definitions", "call sites", "imports", "variables", "type facts"]
 
     static func category(ofKind kind: Substring) -> String {
         switch kind {
         case "class", "function", "method": return "definitions"
         case "call": return "call sites"
         case "import": return "imports"
+        case "fact": return "type facts"
         default: return "variables"
         }
     }
@@ -48,6 +51,10 @@ final class DifferentialTests: XCTestCase {
         for i in index.imports {
             lines.append("\(path)\timport\t\(i.scope)\t\(i.module)\t\(i.level)\t\(i.name)\t\(i.alias)\t\(i.line)"
                          + "\t\(i.conditional ? 1 : 0)")
+        }
+        for f in index.typeFacts {
+            lines.append("\(path)\tfact\t\(f.origin.rawValue)\t\(f.scope)\t\(f.target)"
+                         + "\t\(f.expression.filter { !$0.isWhitespace })\t\(f.line)")
         }
         return lines
     }
