@@ -431,13 +431,14 @@ struct Parser {
         let params = parameters(lpar + 1, rpar)
         let line = Int(t[defIndex].line)
         for param in params {
-            guard let ann = param.annotation else { continue }
+            guard let ann = param.annotation.map(stripParentheses) else { continue }
             facts.append(TypeFact(scope: qualifiedName, target: tokenText(param.name),
                                   expression: text(ann.lowerBound, ann.upperBound), origin: .parameter,
                                   file: path, line: Int(t[param.name].line)))
         }
         if rpar + 1 < colon && t[rpar + 1].isOp(.arrow) {
-            facts.append(TypeFact(scope: qualifiedName, target: "return", expression: text(rpar + 2, colon),
+            let ret = stripParentheses((rpar + 2)..<colon)
+            facts.append(TypeFact(scope: qualifiedName, target: "return", expression: text(ret.lowerBound, ret.upperBound),
                                   origin: .returns, file: path, line: line))
         }
         var attributes = decorators
@@ -756,7 +757,7 @@ struct Parser {
                 factScope = here.classQualifiedName
             }
             if !factTarget.isEmpty {
-                if let ann = annotation, !ann.isEmpty {
+                if let ann = annotation.map(stripParentheses), !ann.isEmpty {
                     facts.append(TypeFact(scope: factScope, target: factTarget,
                                           expression: text(ann.lowerBound, ann.upperBound), origin: .annotation,
                                           file: path, line: line))
@@ -792,7 +793,7 @@ struct Parser {
     /// `r` without parentheses that enclose all of it: `((f(x)))` -> `f(x)`.
     func stripParentheses(_ r: Range<Int>) -> Range<Int> {
         var v = r
-        while v.count >= 2 && t[v.lowerBound].isOp(.lpar) && Int(m[v.lowerBound]) == v.upperBound - 1 {
+        while v.count > 2 && t[v.lowerBound].isOp(.lpar) && Int(m[v.lowerBound]) == v.upperBound - 1 {
             v = (v.lowerBound + 1)..<(v.upperBound - 1)
         }
         return v
