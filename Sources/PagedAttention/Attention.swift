@@ -3,6 +3,7 @@
 // Sources/PagedAttention/EXPLAINER.md walks through this file next to the CUDA kernel.
 
 import Dispatch
+internal import CPagedKernels
 
 /// The inputs of one decode step: one query token per sequence, and where each sequence's context
 /// lives in the paged cache.
@@ -284,8 +285,14 @@ public enum PagedAttention {
             let physical = Int(blockTable[logical])  // the block table walk
             let firstToken = logical * bs
             let tokens = min(bs, seqLen - firstToken)  // the last block may be partly filled
+            let next = logical + 1 < blocks.upperBound ? Int(blockTable[logical + 1]) : -1
             for kv in kvHeads {
                 let keys = UnsafePointer(cache.keys) + physical * plan.blockStride + kv * plan.headStride
+                // The next block is elsewhere in the pool: fetch it a block ahead, since the hardware
+                // prefetcher only follows sequential runs.
+                if next >= 0 {
+                    pk_prefetch(cache.keys + next * plan.blockStride + kv * plan.headStride, plan.headStride * E.byteWidth)
+                }
                 for j in ((kv - kvHeads.lowerBound) * plan.queriesPerKV)..<((kv - kvHeads.lowerBound + 1) * plan.queriesPerKV) {
                     let dst = logits + j * stride + (logical - blocks.lowerBound) * bs
                     E.dotKeysInBlock(query: queries + j * plan.headSize, keys: keys, headSize: plan.headSize,
@@ -333,8 +340,12 @@ public enum PagedAttention {
         for logical in blocks {
             let physical = Int(blockTable[logical])
             let tokens = min(bs, seqLen - logical * bs)
+            let next = logical + 1 < blocks.upperBound ? Int(blockTable[logical + 1]) : -1
             for kv in kvHeads {
                 let values = UnsafePointer(cache.values) + physical * plan.blockStride + kv * plan.headStride
+                if next >= 0 {
+                    pk_prefetch(cache.values + next * plan.blockStride + kv * plan.headStride, plan.headStride * E.byteWidth)
+                }
                 for j in ((kv - kvHeads.lowerBound) * plan.queriesPerKV)..<((kv - kvHeads.lowerBound + 1) * plan.queriesPerKV) {
                     let p = probs + j * stride + (logical - blocks.lowerBound) * bs
                     if tokens == bs {

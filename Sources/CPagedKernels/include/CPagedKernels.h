@@ -14,6 +14,10 @@
 extern "C" {
 #endif
 
+/// Asks the caches to fetch `bytes` starting at p (one hint per 64-byte line, into L2). Runs on any
+/// CPU: it is the compiler's generic prefetch builtin, outside the AVX2 code.
+void pk_prefetch(const void *p, long bytes);
+
 /// 1 when the CPU and the OS support AVX2, F16C and FMA (CPUID plus the OS's saved YMM state), else 0.
 int pk_avx2_f16c_fma_available(void);
 
