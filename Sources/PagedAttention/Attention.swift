@@ -3,6 +3,7 @@
 // Sources/PagedAttention/EXPLAINER.md walks through this file next to the CUDA kernel.
 
 import Dispatch
+internal import CPagedKernels
 
 /// The inputs of one decode step: one query token per sequence, and where each sequence's context
 /// lives in the paged cache.
@@ -46,9 +47,12 @@ public enum PagedAttention {
     ///
     /// `kvHeadsPerWorkItem` overrides how many KV heads one work item serves (it must divide the KV
     /// head count); `nil` picks by the cache geometry and the number of cores' worth of work.
+    /// `kernels` picks the inner loops (it must be available on this machine); the default is the
+    /// fastest this CPU runs.
     public static func decodeV1<E>(_ batch: DecodeBatch, cache: PagedKVCache<E>, parallel: Bool = true,
-                                   kvHeadsPerWorkItem: Int? = nil) -> [Float] {
-        let plan = Plan(batch: batch, cache: cache, partitions: 1, kvHeadsPerGroup: kvHeadsPerWorkItem)
+                                   kvHeadsPerWorkItem: Int? = nil, kernels: KernelPath = .best) -> [Float] {
+        let plan = Plan(batch: batch, cache: cache, partitions: 1, kvHeadsPerGroup: kvHeadsPerWorkItem,
+                        kernels: kernels)
         var out = [Float](repeating: 0, count: batch.numSeqs * batch.numHeads * plan.headSize)
         plan.withTables(batch) { tables in
             batch.query.withUnsafeBufferPointer { q in
@@ -74,13 +78,14 @@ public enum PagedAttention {
     /// Attention split into partitions of `partitionSize` tokens (vLLM's `paged_attention_v2`): each
     /// (sequence, head group, partition) produces per head its max logit, exp sum and normalized
     /// partial output on any core; a reduce step then rescales and combines the partitions of each
-    /// (sequence, head).
+    /// (sequence, head). `kvHeadsPerWorkItem` and `kernels` as in `decodeV1`.
     public static func decodeV2<E>(_ batch: DecodeBatch, cache: PagedKVCache<E>,
                                    partitionSize: Int = defaultPartitionSize, parallel: Bool = true,
-                                   kvHeadsPerWorkItem: Int? = nil) -> [Float] {
+                                   kvHeadsPerWorkItem: Int? = nil, kernels: KernelPath = .best) -> [Float] {
         require(partitionSize % cache.shape.blockSize == 0, "partition size must be a multiple of the block size")
         let maxPartitions = ((batch.seqLens.max() ?? 1) + partitionSize - 1) / partitionSize
-        let plan = Plan(batch: batch, cache: cache, partitions: maxPartitions, kvHeadsPerGroup: kvHeadsPerWorkItem)
+        let plan = Plan(batch: batch, cache: cache, partitions: maxPartitions, kvHeadsPerGroup: kvHeadsPerWorkItem,
+                        kernels: kernels)
         let pairs = batch.numSeqs * batch.numHeads
         // Per (sequence, head, partition): [max logit, exp sum] and headSize partial outputs.
         var stats = [Float](repeating: 0, count: pairs * maxPartitions * 2)
@@ -127,11 +132,13 @@ public enum PagedAttention {
 
     /// The same computation on contiguous K/V (no paging), the baseline paged attention is measured
     /// against. `keys` and `values` are `[numSeqs][numKVHeads][maxContext][headSize]` row-major.
+    /// `kernels` as in `decodeV1`.
     public static func decodeContiguous<E: KVCacheElement>(
         numHeads: Int, numKVHeads: Int, headSize: Int, query: [Float], keys: UnsafePointer<E>,
         values: UnsafePointer<E>, maxContext: Int, seqLens: [Int], scale: Float, alibiSlopes: [Float]? = nil,
-        parallel: Bool = true
+        parallel: Bool = true, kernels: KernelPath = .best
     ) -> [Float] {
+        require(kernels.isAvailable, "kernel path \(kernels) is not available on this CPU")
         let numSeqs = seqLens.count
         var out = [Float](repeating: 0, count: numSeqs * numHeads * headSize)
         let perKV = numHeads / numKVHeads
@@ -146,7 +153,7 @@ public enum PagedAttention {
                     withUnsafeTemporaryAllocation(of: Float.self, capacity: seqLen + headSize) { scratch in
                         let logits = scratch.baseAddress!, acc = logits + seqLen
                         E.dotRows(query: qp + item * headSize, rows: keys + base, tokens: seqLen, headSize: headSize,
-                                  logits: logits)
+                                  logits: logits, kernels: kernels)
                         var m = -Float.greatestFiniteMagnitude
                         for t in 0..<seqLen {
                             logits[t] = logits[t] * scale + (slope != 0 ? slope * Float(t - seqLen + 1) : 0)
@@ -154,7 +161,8 @@ public enum PagedAttention {
                         }
                         _ = softmaxInPlace(logits, count: seqLen, maxLogit: m)
                         acc.initialize(repeating: 0, count: headSize)
-                        E.accumulateRows(probs: logits, rows: values + base, tokens: seqLen, headSize: headSize, acc: acc)
+                        E.accumulateRows(probs: logits, rows: values + base, tokens: seqLen, headSize: headSize, acc: acc,
+                                         kernels: kernels)
                         (op + item * headSize).update(from: acc, count: headSize)
                     }
                 }
@@ -169,11 +177,15 @@ public enum PagedAttention {
     struct Plan {
         let headSize: Int, blockSize: Int, queriesPerKV: Int, maxBlocks: Int, scale: Float
         let headStride: Int, blockStride: Int
+        let kernels: KernelPath
         /// KV heads per work item and the resulting query heads per item and items per sequence.
         let kvHeadsPerGroup: Int, headsPerGroup: Int, groupsPerSeq: Int
 
-        init<E>(batch: DecodeBatch, cache: PagedKVCache<E>, partitions: Int, kvHeadsPerGroup requested: Int?) {
+        init<E>(batch: DecodeBatch, cache: PagedKVCache<E>, partitions: Int, kvHeadsPerGroup requested: Int?,
+                kernels: KernelPath) {
             let s = cache.shape
+            require(kernels.isAvailable, "kernel path \(kernels) is not available on this CPU")
+            self.kernels = kernels
             require(batch.numHeads % s.numKVHeads == 0, "num_kv_heads must divide num_heads")
             require(batch.query.count == batch.numSeqs * batch.numHeads * s.headSize, "query shape mismatch")
             require(batch.blockTables.count == batch.numSeqs, "one block table per sequence")
@@ -273,12 +285,18 @@ public enum PagedAttention {
             let physical = Int(blockTable[logical])  // the block table walk
             let firstToken = logical * bs
             let tokens = min(bs, seqLen - firstToken)  // the last block may be partly filled
+            let next = logical + 1 < blocks.upperBound ? Int(blockTable[logical + 1]) : -1
             for kv in kvHeads {
                 let keys = UnsafePointer(cache.keys) + physical * plan.blockStride + kv * plan.headStride
+                // The next block is elsewhere in the pool: fetch it a block ahead, since the hardware
+                // prefetcher only follows sequential runs.
+                if next >= 0 {
+                    pk_prefetch(cache.keys + next * plan.blockStride + kv * plan.headStride, plan.headStride * E.byteWidth)
+                }
                 for j in ((kv - kvHeads.lowerBound) * plan.queriesPerKV)..<((kv - kvHeads.lowerBound + 1) * plan.queriesPerKV) {
                     let dst = logits + j * stride + (logical - blocks.lowerBound) * bs
                     E.dotKeysInBlock(query: queries + j * plan.headSize, keys: keys, headSize: plan.headSize,
-                                     blockSize: bs, tokens: tokens, logits: dst)
+                                     blockSize: bs, tokens: tokens, logits: dst, kernels: plan.kernels)
                     let slope = alibiSlopes?[j] ?? 0
                     var m = maxima[j]
                     for t in 0..<tokens {
@@ -322,13 +340,17 @@ public enum PagedAttention {
         for logical in blocks {
             let physical = Int(blockTable[logical])
             let tokens = min(bs, seqLen - logical * bs)
+            let next = logical + 1 < blocks.upperBound ? Int(blockTable[logical + 1]) : -1
             for kv in kvHeads {
                 let values = UnsafePointer(cache.values) + physical * plan.blockStride + kv * plan.headStride
+                if next >= 0 {
+                    pk_prefetch(cache.values + next * plan.blockStride + kv * plan.headStride, plan.headStride * E.byteWidth)
+                }
                 for j in ((kv - kvHeads.lowerBound) * plan.queriesPerKV)..<((kv - kvHeads.lowerBound + 1) * plan.queriesPerKV) {
                     let p = probs + j * stride + (logical - blocks.lowerBound) * bs
                     if tokens == bs {
                         E.accumulateFullValueBlock(probs: p, values: values, headSize: hs, blockSize: bs,
-                                                   partial: partial + j * hs * 8)
+                                                   partial: partial + j * hs * 8, kernels: plan.kernels)
                     } else {
                         let o = out + j * outHeadStride
                         for d in 0..<hs {

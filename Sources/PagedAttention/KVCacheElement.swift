@@ -4,13 +4,37 @@
 // cache stores `Float` or `Float16` and every product is accumulated in `Float`, as vLLM does
 // ("We use FP32 for the accumulator for better accuracy", attention_kernels.cu).
 //
-// The loops are written against the portable x86-64 baseline (SSE2, no F16C), so Float16 is widened
-// with integer SIMD operations (`widenHalf`) instead of a per-element library call.
+// The Swift loops are written against the portable x86-64 baseline (SSE2, no F16C), so Float16 is
+// widened with integer SIMD operations (`widenHalf`) instead of a per-element library call. Where the
+// CPU has AVX2, F16C and FMA, the same loops run from CPagedKernels (one vcvtph2ps per eight halves);
+// `KernelPath` picks, once per call.
+
+internal import CPagedKernels
+
+/// Which implementation runs the attention inner loops (q·k over a block's keys, the value sums).
+public enum KernelPath: Sendable, Hashable, CustomStringConvertible {
+    /// The Swift SIMD loops below: the x86-64 baseline (or any other architecture), runs everywhere.
+    case portable
+    /// The C loops of CPagedKernels, compiled for AVX2 + F16C + FMA: hardware half widening and fused
+    /// multiply-add. Only on a CPU (and OS) that supports all three.
+    case avx2F16C
+
+    /// The fastest path this machine supports, detected once (CPUID) at first use.
+    public static let best: KernelPath = pk_avx2_f16c_fma_available() != 0 ? .avx2F16C : .portable
+
+    /// Whether this machine can run the path.
+    public var isAvailable: Bool { self == .portable || KernelPath.best == .avx2F16C }
+
+    /// "portable" or "avx2+f16c+fma".
+    public var description: String { self == .portable ? "portable" : "avx2+f16c+fma" }
+}
 
 /// A scalar type the paged KV cache can store. Reads always widen to `Float`.
 ///
 /// The two conformances (`Float`, `Float16`) carry the hot loops as static requirements, so generic
-/// code pays one dynamic dispatch per cache block, never per element.
+/// code pays one dynamic dispatch per cache block, never per element. Each loop takes the
+/// `KernelPath` to run: `.avx2F16C` hands the block to the C loops in CPagedKernels, `.portable` runs
+/// the Swift SIMD code below.
 public protocol KVCacheElement: Sendable {
     /// Size of one element in bytes; vLLM's key layout packs `x = 16 / byteWidth` elements together.
     static var byteWidth: Int { get }
@@ -24,22 +48,23 @@ public protocol KVCacheElement: Sendable {
     /// q·k for the first `tokens` keys of one block of one KV head in vLLM's key layout
     /// `[headSize / x][blockSize][x]`; writes `tokens` raw dot products (no scale) to `logits`.
     static func dotKeysInBlock(query: UnsafePointer<Float>, keys: UnsafePointer<Self>, headSize: Int,
-                               blockSize: Int, tokens: Int, logits: UnsafeMutablePointer<Float>)
+                               blockSize: Int, tokens: Int, logits: UnsafeMutablePointer<Float>, kernels: KernelPath)
 
     /// For one block of one KV head in vLLM's value layout `[headSize][blockSize]`, adds
     /// `probs[t] * V[d][t]` into `partial[d * 8 + t % 8]` for all `blockSize` tokens (eight lanes per
     /// dimension, reduced over lanes later). Only for full blocks (all slots hold real tokens).
     static func accumulateFullValueBlock(probs: UnsafePointer<Float>, values: UnsafePointer<Self>,
-                                         headSize: Int, blockSize: Int, partial: UnsafeMutablePointer<Float>)
+                                         headSize: Int, blockSize: Int, partial: UnsafeMutablePointer<Float>,
+                                         kernels: KernelPath)
 
     /// `acc[d] += sum_t probs[t] * rows[t * headSize + d]` for `tokens` contiguous rows
     /// (the contiguous `[token][headSize]` layout used as the non-paged baseline).
     static func accumulateRows(probs: UnsafePointer<Float>, rows: UnsafePointer<Self>, tokens: Int,
-                               headSize: Int, acc: UnsafeMutablePointer<Float>)
+                               headSize: Int, acc: UnsafeMutablePointer<Float>, kernels: KernelPath)
 
     /// `logits[t] = q · rows[t]` for `tokens` contiguous rows of `headSize` elements.
     static func dotRows(query: UnsafePointer<Float>, rows: UnsafePointer<Self>, tokens: Int, headSize: Int,
-                        logits: UnsafeMutablePointer<Float>)
+                        logits: UnsafeMutablePointer<Float>, kernels: KernelPath)
 }
 
 // MARK: - Float
@@ -51,7 +76,9 @@ extension Float: KVCacheElement {
     @inline(__always) public var widened: Float { self }
 
     public static func dotKeysInBlock(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, headSize: Int,
-                                      blockSize: Int, tokens: Int, logits: UnsafeMutablePointer<Float>) {
+                                      blockSize: Int, tokens: Int, logits: UnsafeMutablePointer<Float>,
+                                      kernels: KernelPath) {
+        if kernels == .avx2F16C { return pk_dot_keys_f32(query, keys, headSize, blockSize, tokens, logits) }
         // x = 4: one SIMD4 per (chunk, token). Four tokens at a time keep four accumulators in registers;
         // each chunk c of the query is reused for those four keys.
         let chunks = headSize / 4
@@ -86,7 +113,9 @@ extension Float: KVCacheElement {
     }
 
     public static func accumulateFullValueBlock(probs: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                                                headSize: Int, blockSize: Int, partial: UnsafeMutablePointer<Float>) {
+                                                headSize: Int, blockSize: Int, partial: UnsafeMutablePointer<Float>,
+                                                kernels: KernelPath) {
+        if kernels == .avx2F16C { return pk_acc_value_block_f32(probs, values, headSize, blockSize, partial) }
         let v = UnsafeRawPointer(values)
         accumulateValueRows(probs: probs, headSize: headSize, blockSize: blockSize, partial: partial) { d, lane in
             v.loadUnaligned(fromByteOffset: (d * blockSize + lane * 8) * 4, as: SIMD8<Float>.self)
@@ -94,7 +123,8 @@ extension Float: KVCacheElement {
     }
 
     public static func accumulateRows(probs: UnsafePointer<Float>, rows: UnsafePointer<Float>, tokens: Int,
-                                      headSize: Int, acc: UnsafeMutablePointer<Float>) {
+                                      headSize: Int, acc: UnsafeMutablePointer<Float>, kernels: KernelPath) {
+        if kernels == .avx2F16C { return pk_acc_rows_f32(probs, rows, tokens, headSize, acc) }
         let a = UnsafeMutableRawPointer(acc)
         let vecs = headSize / 8
         var r = UnsafeRawPointer(rows)
@@ -110,7 +140,8 @@ extension Float: KVCacheElement {
     }
 
     public static func dotRows(query: UnsafePointer<Float>, rows: UnsafePointer<Float>, tokens: Int, headSize: Int,
-                               logits: UnsafeMutablePointer<Float>) {
+                               logits: UnsafeMutablePointer<Float>, kernels: KernelPath) {
+        if kernels == .avx2F16C { return pk_dot_rows_f32(query, rows, tokens, headSize, logits) }
         let q = UnsafeRawPointer(query)
         var r = UnsafeRawPointer(rows)
         let vecs = headSize / 8
@@ -177,6 +208,12 @@ func widenHalf(_ h: SIMD8<UInt16>) -> SIMD8<Float> {
     return unsafeBitCast(unsafeBitCast(scaled, to: SIMD8<UInt32>.self) | (special & 0x7f80_0000), to: SIMD8<Float>.self)
 }
 
+/// The IEEE bit patterns of halves, as the C loops take them.
+@inline(__always)
+func halfBits(_ p: UnsafePointer<Float16>) -> UnsafePointer<UInt16> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: UInt16.self)
+}
+
 extension Float16: KVCacheElement {
     public static var byteWidth: Int { 2 }
     public static var storageName: String { "float16" }
@@ -186,7 +223,9 @@ extension Float16: KVCacheElement {
     }
 
     public static func dotKeysInBlock(query: UnsafePointer<Float>, keys: UnsafePointer<Float16>, headSize: Int,
-                                      blockSize: Int, tokens: Int, logits: UnsafeMutablePointer<Float>) {
+                                      blockSize: Int, tokens: Int, logits: UnsafeMutablePointer<Float>,
+                                      kernels: KernelPath) {
+        if kernels == .avx2F16C { return pk_dot_keys_f16(query, halfBits(keys), headSize, blockSize, tokens, logits) }
         // x = 8: one SIMD8 of halves per (chunk, token).
         let chunks = headSize / 8
         let q = UnsafeRawPointer(query)
@@ -219,7 +258,9 @@ extension Float16: KVCacheElement {
     }
 
     public static func accumulateFullValueBlock(probs: UnsafePointer<Float>, values: UnsafePointer<Float16>,
-                                                headSize: Int, blockSize: Int, partial: UnsafeMutablePointer<Float>) {
+                                                headSize: Int, blockSize: Int, partial: UnsafeMutablePointer<Float>,
+                                                kernels: KernelPath) {
+        if kernels == .avx2F16C { return pk_acc_value_block_f16(probs, halfBits(values), headSize, blockSize, partial) }
         let v = UnsafeRawPointer(values)
         accumulateValueRows(probs: probs, headSize: headSize, blockSize: blockSize, partial: partial) { d, lane in
             widenHalf(v.loadUnaligned(fromByteOffset: (d * blockSize + lane * 8) * 2, as: SIMD8<UInt16>.self))
@@ -227,7 +268,8 @@ extension Float16: KVCacheElement {
     }
 
     public static func accumulateRows(probs: UnsafePointer<Float>, rows: UnsafePointer<Float16>, tokens: Int,
-                                      headSize: Int, acc: UnsafeMutablePointer<Float>) {
+                                      headSize: Int, acc: UnsafeMutablePointer<Float>, kernels: KernelPath) {
+        if kernels == .avx2F16C { return pk_acc_rows_f16(probs, halfBits(rows), tokens, headSize, acc) }
         let a = UnsafeMutableRawPointer(acc)
         let vecs = headSize / 8
         var r = UnsafeRawPointer(rows)
@@ -243,7 +285,8 @@ extension Float16: KVCacheElement {
     }
 
     public static func dotRows(query: UnsafePointer<Float>, rows: UnsafePointer<Float16>, tokens: Int, headSize: Int,
-                               logits: UnsafeMutablePointer<Float>) {
+                               logits: UnsafeMutablePointer<Float>, kernels: KernelPath) {
+        if kernels == .avx2F16C { return pk_dot_rows_f16(query, halfBits(rows), tokens, headSize, logits) }
         let q = UnsafeRawPointer(query)
         var r = UnsafeRawPointer(rows)
         let vecs = headSize / 8

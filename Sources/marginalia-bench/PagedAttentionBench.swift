@@ -7,11 +7,17 @@ import PagedAttention
 
 /// Runs the PagedAttention benchmark and prints its figures. Shapes follow issue 6: 8 sequences x 32
 /// heads x head size 128 x context 4096, block size 16, Float and Float16 storage.
+///
+/// The machine is shared, so nothing is compared across minutes: each round runs the kernels back to
+/// back (paged, then the baselines: ABAB over rounds) with a triad measurement before and after
+/// each, and every figure is a median over rounds of a per-round ratio: paged / baseline of the same
+/// round, and a kernel's K/V bandwidth / the mean of the two triads around it.
 func runPagedAttentionBench(arguments: [String] = []) {
     let numSeqs = 8, numHeads = 32, headSize = 128, context = 4096, blockSize = 16
     var runs = 7
     var group: Int? = nil
     var storages = ["float32", "float16"]
+    var paths = [KernelPath.portable, .avx2F16C].filter(\.isAvailable)
     var withNumPy = true
     var i = 0
     while i < arguments.count {
@@ -20,73 +26,117 @@ func runPagedAttentionBench(arguments: [String] = []) {
         case "--kv-heads-per-item": i += 1; group = Int(arguments[i])
         case "--float32-only": storages = ["float32"]
         case "--float16-only": storages = ["float16"]
+        case "--portable-only": paths = [.portable]
+        case "--best-only": paths = [KernelPath.best]
         case "--no-numpy": withNumPy = false
-        default: print("unknown argument \(arguments[i]) (--runs N, --kv-heads-per-item N, --float32-only, --float16-only, --no-numpy)"); return
+        default:
+            print("unknown argument \(arguments[i]) (--runs N, --kv-heads-per-item N, --float32-only, --float16-only, "
+                  + "--portable-only, --best-only, --no-numpy)")
+            return
         }
         i += 1
     }
     print("PagedAttention decode benchmark: \(numSeqs) seqs x \(numHeads) heads x head size \(headSize) x context \(context), block size \(blockSize)")
-    print("medians of \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
+    print("\(runs) rounds, \(ProcessInfo.processInfo.activeProcessorCount) cores; kernel paths: "
+          + paths.map(\.description).joined(separator: ", ") + " (this CPU's best: \(KernelPath.best))")
+    print("""
+    kernels per round: paged v1 (shuffled block tables), contiguous-blocks (same v1 code, identity block
+    tables: the only difference is the indirection), contiguous-rows (decodeContiguous on [seq][head][token][dim]),
+    paged v2; a 2-core triad (a = b + s*c, 3 x 128 MiB) before and after each kernel.
 
-    // Memory bandwidth of this machine, measured now.
-    let triad1 = triadBandwidth(threads: 1, runs: runs)
-    let triad2 = triadBandwidth(threads: 2, runs: runs)
-    print(String(format: "memory bandwidth (triad a = b + s*c, 3 x 128 MiB): 1 core %.1f GB/s, 2 cores %.1f GB/s\n", triad1, triad2))
-
-    var rows: [(String, Double, Double)] = []  // name, seconds, bytes
-    if storages.contains("float32") {
-        rows += benchStorage(Float.self, numSeqs: numSeqs, numHeads: numHeads, headSize: headSize, context: context,
-                             blockSize: blockSize, runs: runs, group: group)
-    }
-    if storages.contains("float16") {
-        rows += benchStorage(Float16.self, numSeqs: numSeqs, numHeads: numHeads, headSize: headSize, context: context,
-                             blockSize: blockSize, runs: runs, group: group)
+    """)
+    let triad = Triad()
+    var results: [(storage: String, path: KernelPath, figures: KernelFigures)] = []
+    for storage in storages {
+        for path in paths {
+            let figures = storage == "float32"
+                ? benchStorage(Float.self, numSeqs: numSeqs, numHeads: numHeads, headSize: headSize, context: context,
+                               blockSize: blockSize, runs: runs, group: group, path: path, triad: triad)
+                : benchStorage(Float16.self, numSeqs: numSeqs, numHeads: numHeads, headSize: headSize, context: context,
+                               blockSize: blockSize, runs: runs, group: group, path: path, triad: triad)
+            results.append((storage, path, figures))
+        }
     }
     let numpy = withNumPy ? numpyBench(numSeqs: numSeqs, numHeads: numHeads, headSize: headSize, context: context,
                                        blockSize: blockSize, runs: runs) : []
-    rows += numpy
 
-    print("implementation                          median ms   K/V GB/s   % of 2-core triad")
-    for (name, seconds, bytes) in rows {
-        let gbs = bytes / seconds / 1e9
-        let label = name.padding(toLength: 38, withPad: " ", startingAt: 0)
-        print(label + String(format: " %9.2f %10.2f %10.0f%%", seconds * 1e3, gbs, 100 * gbs / triad2))
+    print("storage  kernels        implementation      median ms   K/V GB/s   % of triad (median of rounds)")
+    for r in results {
+        for (name, k) in r.figures.kernels {
+            print(r.storage.padding(toLength: 9, withPad: " ", startingAt: 0)
+                  + r.path.description.padding(toLength: 15, withPad: " ", startingAt: 0)
+                  + name.padding(toLength: 18, withPad: " ", startingAt: 0)
+                  + String(format: " %9.2f %10.2f %10.0f%%", k.medianSeconds * 1e3, r.figures.bytes / k.medianSeconds / 1e9,
+                           100 * k.medianTriadShare))
+        }
+    }
+    for (name, seconds, bytes) in numpy {
+        print(name.padding(toLength: 42, withPad: " ", startingAt: 0)
+              + String(format: " %9.2f %10.2f", seconds * 1e3, bytes / seconds / 1e9))
     }
     print("")
-    func find(_ n: String) -> (Double, Double)? { rows.first { $0.0 == n }.map { ($0.1, $0.2) } }
-    for storage in ["float32", "float16"] {
-        if let p = find("swift paged v1 \(storage)"), let c = find("swift contiguous \(storage)") {
-            print(String(format: "%@: paged v1 / contiguous = %.3f (goal <= 1.10)", storage, p.0 / c.0))
-        }
-        if let p = find("swift paged v1 \(storage)") {
-            print(String(format: "%@: paged v1 bandwidth = %.0f%% of the 2-core triad (goal >= 50%%)", storage,
-                         100 * p.1 / p.0 / 1e9 / triad2))
-            if let n = find("numpy paged \(storage)") {
-                print(String(format: "%@: paged v1 is %.1fx faster than NumPy paged (goal > 1)", storage, n.0 / p.0))
-            }
+    for r in results {
+        let f = r.figures, label = "\(r.storage) \(r.path)"
+        print(String(format: "%@: paged v1 / contiguous-blocks per round %@ -> median %.3f (goal <= 1.10)", label,
+                     f.ratios("contiguous-blocks").map { String(format: "%.2f", $0) }.joined(separator: " "),
+                     median(f.ratios("contiguous-blocks"))))
+        print(String(format: "%@: paged v1 / contiguous-rows per round %@ -> median %.3f", label,
+                     f.ratios("contiguous-rows").map { String(format: "%.2f", $0) }.joined(separator: " "),
+                     median(f.ratios("contiguous-rows"))))
+        print(String(format: "%@: paged v1 K/V bandwidth = %.0f%% of the triad around it (goal >= 50%%)", label,
+                     100 * f.kernels[0].1.medianTriadShare))
+        if let n = numpy.first(where: { $0.0 == "numpy paged \(r.storage)" }) {
+            print(String(format: "%@: paged v1 is %.1fx faster than NumPy paged (goal > 1)", label,
+                         n.1 / f.kernels[0].1.medianSeconds))
         }
     }
     if numpy.isEmpty && withNumPy { print("NumPy comparison skipped: python3 with numpy was not found") }
 }
 
-/// Times paged v1, paged v2 and the contiguous baseline for one storage type.
+/// Per-round timings of one kernel and the triad bandwidth measured around each.
+private struct KernelRuns {
+    var seconds: [Double] = []
+    var triadGBs: [Double] = []
+    var bytes: Double = 0
+    var medianSeconds: Double { median(seconds) }
+    /// Median over rounds of (this round's K/V GB/s) / (this round's triad GB/s).
+    var medianTriadShare: Double { median(zip(seconds, triadGBs).map { bytes / $0 / 1e9 / $1 }) }
+}
+
+/// The figures of one storage type and kernel path.
+private struct KernelFigures {
+    var kernels: [(String, KernelRuns)]
+    var bytes: Double
+    /// Per round: paged v1 time / `baseline` time.
+    func ratios(_ baseline: String) -> [Double] {
+        guard let b = kernels.first(where: { $0.0 == baseline })?.1 else { return [] }
+        return zip(kernels[0].1.seconds, b.seconds).map { $0 / $1 }
+    }
+}
+
+/// Times paged v1, the two contiguous baselines and paged v2 for one storage type and kernel path,
+/// interleaved round by round.
 private func benchStorage<E: KVCacheElement>(_: E.Type, numSeqs: Int, numHeads: Int, headSize: Int, context: Int,
-                                             blockSize: Int, runs: Int, group: Int?) -> [(String, Double, Double)] {
+                                             blockSize: Int, runs: Int, group: Int?, path: KernelPath,
+                                             triad: Triad) -> KernelFigures {
     let blocksPerSeq = context / blockSize
     let numBlocks = numSeqs * blocksPerSeq
     let cache = PagedKVCache<E>(shape: KVCacheShape(numBlocks: numBlocks, numKVHeads: numHeads, headSize: headSize,
                                                     blockSize: blockSize))
     cache.fillRandom(seed: 1)
-    // Scattered block tables, as a long-running server's would be.
+    // Scattered block tables, as a long-running server's would be; and the identity tables, under which
+    // each sequence's blocks lie one after the other.
     var rng = SplitMix64(seed: 2)
     let order = Array(0..<numBlocks).shuffled(using: &rng)
     let tables = (0..<numSeqs).map { s in order[(s * blocksPerSeq)..<((s + 1) * blocksPerSeq)].map { Int32($0) } }
+    let identity = (0..<numSeqs).map { s in ((s * blocksPerSeq)..<((s + 1) * blocksPerSeq)).map { Int32($0) } }
     let query = (0..<(numSeqs * numHeads * headSize)).map { _ in rng.nextSignedUnit() }
     let lens = [Int](repeating: context, count: numSeqs)
-    let batch = DecodeBatch(numHeads: numHeads, query: query, blockTables: tables, seqLens: lens,
-                            scale: 1 / Float(headSize).squareRoot())
+    let scale = 1 / Float(headSize).squareRoot()
+    let batch = DecodeBatch(numHeads: numHeads, query: query, blockTables: tables, seqLens: lens, scale: scale)
+    let identityBatch = DecodeBatch(numHeads: numHeads, query: query, blockTables: identity, seqLens: lens, scale: scale)
 
-    // Contiguous copy of the same data: [seq][head][token][dim].
+    // Contiguous copy of the shuffled-table data: [seq][head][token][dim].
     let n = numSeqs * numHeads * context * headSize
     let keys = UnsafeMutablePointer<E>.allocate(capacity: n)
     let values = UnsafeMutablePointer<E>.allocate(capacity: n)
@@ -103,50 +153,60 @@ private func benchStorage<E: KVCacheElement>(_: E.Type, numSeqs: Int, numHeads: 
             }
         }
     }
-    let bytes = Double(2 * n * E.byteWidth)
-    let name = E.storageName
-
-    let v1 = median(runs) { _ = PagedAttention.decodeV1(batch, cache: cache, kvHeadsPerWorkItem: group) }
-    let v2 = median(runs) { _ = PagedAttention.decodeV2(batch, cache: cache, kvHeadsPerWorkItem: group) }
-    let contiguous = median(runs) {
-        _ = PagedAttention.decodeContiguous(numHeads: numHeads, numKVHeads: numHeads, headSize: headSize, query: query,
+    let kernels: [(String, () -> [Float])] = [
+        ("paged v1", { PagedAttention.decodeV1(batch, cache: cache, kvHeadsPerWorkItem: group, kernels: path) }),
+        ("contiguous-blocks", { PagedAttention.decodeV1(identityBatch, cache: cache, kvHeadsPerWorkItem: group, kernels: path) }),
+        ("contiguous-rows", {
+            PagedAttention.decodeContiguous(numHeads: numHeads, numKVHeads: numHeads, headSize: headSize, query: query,
                                             keys: keys, values: values, maxContext: context, seqLens: lens,
-                                            scale: batch.scale)
-    }
-    // The three must agree, or the timings compare different computations.
-    let a = PagedAttention.decodeV1(batch, cache: cache), b = PagedAttention.decodeV2(batch, cache: cache)
-    let c = PagedAttention.decodeContiguous(numHeads: numHeads, numKVHeads: numHeads, headSize: headSize, query: query,
-                                            keys: keys, values: values, maxContext: context, seqLens: lens,
-                                            scale: batch.scale)
-    let diff = zip(a, b).map { abs($0 - $1) }.max()! + zip(a, c).map { abs($0 - $1) }.max()!
-    if diff > 1e-4 { print("WARNING: \(name) paged and contiguous results differ by \(diff)") }
-    return [("swift paged v1 \(name)", v1, bytes), ("swift paged v2 \(name)", v2, bytes),
-            ("swift contiguous \(name)", contiguous, bytes)]
-}
+                                            scale: scale, kernels: path)
+        }),
+        ("paged v2", { PagedAttention.decodeV2(batch, cache: cache, kvHeadsPerWorkItem: group, kernels: path) }),
+    ]
+    // Warm-up, and a check that the timings compare the same computation: paged v1, v2 and the rows
+    // baseline see the same data; the blocks baseline sees other data, checked against v2 on it.
+    let outs = kernels.map { $0.1() }
+    let blocksV2 = PagedAttention.decodeV2(identityBatch, cache: cache, kvHeadsPerWorkItem: group, kernels: path)
+    let diff = [maxDiff(outs[0], outs[2]), maxDiff(outs[0], outs[3]), maxDiff(outs[1], blocksV2)].max()!
+    if diff > 1e-4 { print("WARNING: \(E.storageName) \(path): the implementations' results differ by \(diff)") }
 
-/// Median wall time in seconds of `runs` calls after one warm-up call.
-private func median(_ runs: Int, _ body: () -> Void) -> Double {
-    body()
-    var times: [Double] = []
+    var timings = kernels.map { _ in KernelRuns(bytes: Double(2 * n * E.byteWidth)) }
     for _ in 0..<runs {
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        var before = triad.measure()
+        for (k, kernel) in kernels.enumerated() {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = kernel.1()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let after = triad.measure()
+            timings[k].seconds.append(seconds)
+            timings[k].triadGBs.append((before + after) / 2)
+            before = after
+        }
     }
-    return times.sorted()[runs / 2]
+    return KernelFigures(kernels: zip(kernels, timings).map { ($0.0.0, $0.1) }, bytes: Double(2 * n * E.byteWidth))
 }
 
-/// STREAM-like triad `a[i] = b[i] + s * c[i]` over three 128 MiB Float arrays; GB/s counting the three
-/// arrays' bytes, as STREAM does.
-private func triadBandwidth(threads: Int, runs: Int) -> Double {
+private func maxDiff(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
+
+private func median(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.sorted()[xs.count / 2] }
+
+/// STREAM-like triad `a[i] = b[i] + s * c[i]` on both cores over three 128 MiB Float arrays, allocated
+/// once; GB/s counting the three arrays' bytes, as STREAM does.
+private final class Triad {
     let n = 32 << 20
-    let a = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    let b = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    let c = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    defer { a.deallocate(); b.deallocate(); c.deallocate() }
-    a.initialize(repeating: 0, count: n); b.initialize(repeating: 1, count: n); c.initialize(repeating: 2, count: n)
-    let s: Float = 3
-    let t = median(runs) {
+    let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+
+    init() {
+        a = .allocate(capacity: n); b = .allocate(capacity: n); c = .allocate(capacity: n)
+        a.initialize(repeating: 0, count: n); b.initialize(repeating: 1, count: n); c.initialize(repeating: 2, count: n)
+    }
+
+    deinit { a.deallocate(); b.deallocate(); c.deallocate() }
+
+    /// One pass; returns GB/s.
+    func measure(threads: Int = 2) -> Double {
+        let n = self.n, a = self.a, b = self.b, c = self.c, s: Float = 3
+        let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: threads) { part in
             let lo = part * n / threads, hi = (part + 1) * n / threads
             var i = lo
@@ -158,8 +218,9 @@ private func triadBandwidth(threads: Int, runs: Int) -> Double {
             }
             while i < hi { a[i] = b[i] + s * c[i]; i += 1 }
         }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return Double(3 * n * 4) / seconds / 1e9
     }
-    return Double(3 * n * 4) / t / 1e9
 }
 
 /// The same paged computation in NumPy (gather the blocks through the block table, then einsum),
