@@ -9,6 +9,10 @@ struct GraphOutputOptions: ParsableArguments {
     @Flag(help: "Graphviz dot output.") var dot = false
     @Option(name: .customLong("min-confidence"), help: "Weakest edges followed: exact, inferred, candidate, name-only (default: candidate).")
     var minConfidence: String = "candidate"
+    @Option(name: .customLong("max-children"), help: "Callers/callees: at most this many neighbours shown per node.")
+    var maxChildren = 60
+    @Option(name: .customLong("max-nodes"), help: "Callers/callees: at most this many nodes in the tree.")
+    var maxNodes = 5000
 
     func confidence() throws -> Confidence {
         guard let c = Confidence(rawValue: minConfidence) ?? Confidence(rawValue: minConfidence.replacingOccurrences(of: "-", with: "_"))
@@ -25,7 +29,8 @@ struct TreeCommand {
         try runReporting {
             let q = try GraphQueries(store: try database.store())
             let node = try q.node(symbol)
-            let tree = callTree(node, direction: direction, in: q.edges, depth: depth, minConfidence: try output.confidence())
+            let tree = callTree(node, direction: direction, in: q.edges, depth: depth, minConfidence: try output.confidence(),
+                                maxChildren: output.maxChildren, maxNodes: output.maxNodes)
             var out = Output()
             if output.json {
                 out.line(GraphFormat.jsonLines(GraphFormat.edges(of: tree)).trimmingCharacters(in: .newlines))

@@ -56,7 +56,10 @@ final class RealVLLMTests: XCTestCase {
                 XCTAssertGreaterThan(h["line"] as? Int ?? 0, 0)
             }
         }
-        let callers = try CLI.run(["callers", "vllm::paged_attention_v1_kernel", "--depth", "8", "--db", db], cache: cache)
+        // The shortest static chain is 14 calls long (the path above), so depth 8 cannot reach the API;
+        // the whole tree is asked for so that no branch is cut by the display limits.
+        let callers = try CLI.run(["callers", "vllm::paged_attention_v1_kernel", "--depth", "14", "--max-children", "100000",
+                                   "--max-nodes", "1000000", "--db", db], cache: cache)
         XCTAssertEqual(callers.status, 0, callers.stderr)
         XCTAssertTrue(callers.stdout.contains("vllm.entrypoints.llm.LLM.generate"), "callers reach LLM.generate")
     }
