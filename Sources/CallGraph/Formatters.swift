@@ -46,11 +46,16 @@ public enum GraphFormat {
         for (i, p) in result.paths.enumerated() {
             out += "path \(i + 1): \(p.hops.count) hops, weakest edge \(p.confidence.rawValue)\n"
             if let first = p.hops.first { out += "  \(first.caller)\n" }
-            for h in p.hops {
+            for (k, h) in p.hops.enumerated() {
                 out += "  -> \(h.callee)\n"
                 out += "       at \(site(h))\n"
                 if let t = sourceText(h, source) { out += "       | \(t)\n" }
                 if !h.note.isEmpty { out += "       ~ \(h.note)\n" }
+                let others = k < p.parallel.count ? p.parallel[k] : []
+                for o in others.prefix(3) {
+                    out += "       also at \(site(o))\(o.note.isEmpty ? "" : "  ~ " + o.note)\n"
+                }
+                if others.count > 3 { out += "       … \(others.count - 3) more call sites\n" }
             }
         }
         if result.truncated { out += "(search stopped: \(result.limitNote))\n" }

@@ -58,10 +58,15 @@ public struct Edge: Hashable, Codable, Sendable, Comparable {
     /// Qualified name of the callee: a symbol of the checkout, an external node (`torch.matmul`), or a
     /// torch op node (`torch.ops._C.paged_attention_v1`).
     public var callee: String
+    /// How the caller reaches the callee (call, launch, macro, op-binding, ...).
     public var kind: EdgeKind
+    /// How sure the resolver is (`nameOnly` edges are left out of queries by default).
     public var confidence: Confidence
+    /// Where the edge is made: the call site, the registration, or (dispatch) the implementation.
     public var file: RepoPath
+    /// 1-based line of `file`.
     public var line: Int
+    /// 1-based UTF-8 column, 0 when unknown.
     public var column: Int
     /// Why the resolver believes the edge: the receiver's type and where it came from, the dispatch key
     /// and `#if` condition of an op implementation, "" when the callee is named directly.
@@ -120,6 +125,9 @@ public enum UnresolvedReason: String, Codable, Sendable, CaseIterable, Comparabl
     case notCallable = "not-callable"
     /// `torch.ops.NS.OP` with no registration of NS::OP in the checkout.
     case unregisteredOp = "unregistered-op"
+    /// `f().m()` where `f` is outside the checkout and says nothing of what it returns
+    /// (`torch.arange(n).view(...)`): the call leaves the checkout, to an unknown library method.
+    case externalValue = "external-value"
     /// C++: libclang resolved no declaration and the written name matches no symbol.
     case noCppTarget = "no-cpp-target"
 
@@ -128,10 +136,15 @@ public enum UnresolvedReason: String, Codable, Sendable, CaseIterable, Comparabl
 
 /// One call site that stayed unresolved, kept so reports can show examples.
 public struct UnresolvedCall: Hashable, Codable, Sendable {
+    /// The calling symbol.
     public var caller: String
+    /// The callee expression as written.
     public var callee: String
+    /// Where the call is.
     public var file: RepoPath
+    /// 1-based line of the call.
     public var line: Int
+    /// Why no rule resolved it.
     public var reason: UnresolvedReason
     public init(caller: String, callee: String, file: RepoPath, line: Int, reason: UnresolvedReason) {
         self.caller = caller

@@ -5,10 +5,15 @@ import IndexModel
 
 /// Everything the resolver needs about one checkout, all languages together.
 public struct GraphInput: Sendable {
+    /// Every definition, Python and C++.
     public var symbols: [Symbol]
+    /// Every call site (C++ ones deduplicated across translation units).
     public var calls: [CallSite]
+    /// Python imports.
     public var imports: [Import]
+    /// Python type facts (the indexer's, plus `sourceFacts` when the pipeline adds them).
     public var typeFacts: [TypeFact]
+    /// Torch op, pybind11 and Python custom-op registrations.
     public var registrations: [Registration]
     /// Python `__all__` lists, by file.
     public var exports: [RepoPath: [String]]

@@ -243,6 +243,19 @@ final class PythonWorld {
         }
     }
 
+    /// 2 for `**name`, 1 for `*name`, 0 otherwise.
+    static func starCount(of name: String, in signature: String) -> Int {
+        guard let open = signature.firstIndex(of: "("), let close = signature.lastIndex(of: ")"), open < close else { return 0 }
+        for part in splitTopLevel(String(signature[signature.index(after: open)..<close]), separator: ",") {
+            let stars = part.prefix(while: { $0 == "*" }).count
+            guard stars > 0 else { continue }
+            let rest = part.dropFirst(stars)
+            let bare = rest.prefix(while: { $0 != ":" && $0 != " " && $0 != "=" })
+            if bare == name { return stars }
+        }
+        return 0
+    }
+
     static func firstParameter(_ signature: String) -> String? {
         guard let open = signature.firstIndex(of: "(") else { return nil }
         var name = ""
@@ -307,6 +320,14 @@ final class PythonWorld {
         }
         if factsByScope[fn.qualifiedName]?[name] != nil {
             return .ok(factTypes(scope: fn.qualifiedName, target: name))
+        }
+        // `**kwargs` is a dict, `*args` a tuple.
+        let stars = PythonWorld.starCount(of: name, in: fn.signature)
+        if stars == 2 {
+            return .ok([Typed(value: .sequence([], container: "builtins.dict"), confidence: .exact, note: "**\(name)")])
+        }
+        if stars == 1 {
+            return .ok([Typed(value: .tuple(elements: [], scope: fn.qualifiedName), confidence: .exact, note: "*\(name)")])
         }
         if let s = children[fn.qualifiedName]?[name] { return .ok(valueOfSymbol(s)) }
         let imports = (importsByScope[fn.qualifiedName] ?? []).filter { $0.boundName == name }
@@ -414,7 +435,17 @@ final class PythonWorld {
         let stated = facts.filter { $0.origin == .annotation || $0.origin == .parameter || $0.origin == .returns }
         var values: [Typed] = []
         for f in (stated.isEmpty ? facts : stated) { values += typesOfFact(f) }
-        let result = dedupe(values)
+        var result = dedupe(values)
+        // Several functions assigned to one name (`self.step_fn = self.step if c else self.other`): each
+        // is only a candidate.
+        let functions = Set(result.compactMap { v -> String? in if case .function(let f) = v.value { return f } else { return nil } })
+        if functions.count > 1 {
+            result = result.map { v in
+                guard case .function = v.value else { return v }
+                return Typed(value: v.value, confidence: v.confidence.weakened(by: .candidate),
+                             note: "\(v.note.isEmpty ? "" : v.note + "; ")one of \(functions.count) functions assigned to \(target)")
+            }
+        }
         factMemo[key] = result
         return result
     }
@@ -791,7 +822,7 @@ final class PythonWorld {
         case .external(let p):
             return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note)])
         case .externalInstance(let p):
-            if p.isEmpty { return .fail(.unknownReceiverType) }
+            if p.isEmpty { return .fail(.externalValue) }
             do {
                 // An instance of an external class whose subclasses in the checkout define the method
                 // (`model.load_weights()` on an nn.Module, `param.ds_quantize_()` on an nn.Parameter): the

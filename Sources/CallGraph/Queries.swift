@@ -29,7 +29,9 @@ public struct InMemoryEdgeStore: EdgeStore, Sendable {
         }
         nodeNames = names.sorted()
     }
+    /// Edges from `node`, sorted.
     public func outgoing(_ node: String) -> [Edge] { out[node] ?? [] }
+    /// Edges into `node`, sorted.
     public func incoming(_ node: String) -> [Edge] { into[node] ?? [] }
 }
 
@@ -138,6 +140,7 @@ public struct CallTreeBranch: Hashable, Sendable {
     public var edge: Edge
     /// The node this branch shows (callee for callees trees, caller for callers trees).
     public var node: String
+    /// The next level (empty at the depth limit or for a node already shown).
     public var children: [CallTreeBranch]
     /// True when the node was already expanded nearer the root (or is on its own path): not expanded again.
     public var seen: Bool
@@ -147,8 +150,11 @@ public struct CallTreeBranch: Hashable, Sendable {
 
 /// A callers or callees tree, expanded breadth first so every node is expanded at its shallowest depth.
 public struct CallTree: Hashable, Sendable {
+    /// The node asked about.
     public var root: String
+    /// Callers or callees.
     public var direction: Direction
+    /// The first level.
     public var children: [CallTreeBranch]
     /// True when `maxNodes` stopped the expansion.
     public var truncated: Bool
@@ -221,8 +227,15 @@ func neighbours(_ node: String, _ direction: Direction, _ store: EdgeStore, _ mi
 
 /// A path through the graph: edges from the source to the target.
 public struct CallPath: Hashable, Sendable {
+    /// The edges in order; `hops[0].caller` is the source, `hops.last.callee` the target.
     public var hops: [Edge]
-    public init(hops: [Edge]) { self.hops = hops }
+    /// For each hop, the other edges between the same two nodes (other call sites, other dispatch keys of
+    /// an op), in file order; empty when none or not filled.
+    public var parallel: [[Edge]]
+    public init(hops: [Edge], parallel: [[Edge]] = []) {
+        self.hops = hops
+        self.parallel = parallel
+    }
     /// The weakest confidence along the path.
     public var confidence: Confidence { hops.map(\.confidence).max() ?? .exact }
 }
@@ -317,6 +330,7 @@ public func paths(from source: String, to target: String, in store: EdgeStore, m
         }
         length += 1
     }
+    found = found.map { withParallelEdges($0, store, minConfidence) }
     if found.count == maxPaths, length <= maxDepth, !truncated {
         truncated = true
         note = "stopped at \(maxPaths) paths; paths longer than \(length - 1) hops not searched"
@@ -347,5 +361,14 @@ public func paths(from source: String, to target: String, via: [String], in stor
         }
         hops += p.hops
     }
-    return PathResult(paths: [CallPath(hops: hops)], truncated: truncated, limitNote: notes.joined(separator: "; "))
+    return PathResult(paths: [withParallelEdges(CallPath(hops: hops), store, minConfidence)], truncated: truncated,
+                      limitNote: notes.joined(separator: "; "))
+}
+
+func withParallelEdges(_ p: CallPath, _ store: EdgeStore, _ minConfidence: Confidence) -> CallPath {
+    var q = p
+    q.parallel = p.hops.map { h in
+        store.outgoing(h.caller).filter { $0.callee == h.callee && $0 != h && $0.confidence <= minConfidence }
+    }
+    return q
 }

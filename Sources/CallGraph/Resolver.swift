@@ -410,11 +410,11 @@ final class Resolver {
             if let eq = part.firstIndex(of: "="), !part[..<eq].contains("("), !part[..<eq].contains("\""),
                !part[..<eq].contains("'"), part[part.index(after: eq)...].first != "="
             {
-                let k = part[..<eq].trimmingCharacters(in: .whitespaces)
-                let v = part[part.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                let k = part[..<eq].trimmingCharacters(in: .whitespacesAndNewlines)
+                let v = part[part.index(after: eq)...].trimmingCharacters(in: .whitespacesAndNewlines)
                 keyword[k] = v
             } else {
-                positional.append(part)
+                positional.append(part.trimmingCharacters(in: .whitespacesAndNewlines))
             }
         }
         return (positional, keyword)

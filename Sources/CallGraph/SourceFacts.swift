@@ -54,7 +54,8 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
             // Names declared `global`/`nonlocal` are not this function's locals.
             var outerNames = Set<String>()
             if n <= last {
-                for k in n...last where !inner.contains(where: { $0.contains(k) }) {
+                for k in n...last where firstByte(text[k - 1]) == 103 || firstByte(text[k - 1]) == 110 {   // 'g', 'n'
+                    if inner.contains(where: { $0.contains(k) }) { continue }
                     let t = text[k - 1].trimmingCharacters(in: .whitespaces)
                     for kw in ["global ", "nonlocal "] where t.hasPrefix(kw) {
                         for name in t.dropFirst(kw.count).split(separator: ",") { outerNames.insert(name.trimmingCharacters(in: .whitespaces)) }
@@ -63,6 +64,7 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
             }
             while n <= last {
                 defer { n += 1 }
+                if !mayCarryFact(text[n - 1]) { continue }
                 if inner.contains(where: { $0.contains(n) }) { continue }
                 var line = stripComment(text[n - 1]).trimmingCharacters(in: .whitespaces)
                 var extra = n
@@ -89,7 +91,10 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
                 }
                 guard let eq = assignmentEquals(line) else { continue }
                 let lhs = String(line[..<eq]).trimmingCharacters(in: .whitespaces)
-                let rhs = String(line[line.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+                var rhs = String(line[line.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+                if rhs.hasPrefix("("), rhs.hasSuffix(")"), wholeCallCallee("f" + rhs) != nil {
+                    rhs = String(rhs.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)   // `x = (a if c else b)`
+                }
                 let targets = lhs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 func place(_ t: String) -> (scope: String, target: String)? {
                     if isIdentifier(t) { return outerNames.contains(t) ? nil : (fn.qualifiedName, t) }
@@ -304,4 +309,63 @@ private func conditionalBranches(_ s: String) -> (String, String)? {
         i = s.index(after: i)
     }
     return nil
+}
+
+/// A cheap byte test: only lines with `=`, or starting with `return`/`for`, can carry a fact.
+private func mayCarryFact(_ line: String) -> Bool {
+    var sawText = false
+    var first: [UInt8] = []
+    for b in line.utf8 {
+        if b == 61 { return true }   // '='
+        if !sawText {
+            if b == 32 || b == 9 { continue }
+            sawText = true
+        }
+        if first.count < 7 { first.append(b) }
+    }
+    let head = String(decoding: first, as: UTF8.self)
+    return head.hasPrefix("return ") || head.hasPrefix("for ")
+}
+
+/// The first byte that is not a space or tab, 0 when none.
+private func firstByte(_ line: String) -> UInt8 {
+    for b in line.utf8 where b != 32 && b != 9 { return b }
+    return 0
+}
+
+/// Fills `CallSite.arguments` from the source for the Python calls the resolver reads registrations
+/// from (`direct_register_custom_op`, `custom_op`, `Library.impl`/`define`), when the index left it empty:
+/// the text between the call's parentheses, from its recorded range.
+public func fillRegistrationArguments(_ calls: [CallSite], lines: (RepoPath) -> [String]?) -> [CallSite] {
+    let names: Set<String> = ["direct_register_custom_op", "custom_op"]
+    return calls.map { c in
+        guard c.arguments.isEmpty, Language.of(path: c.file.rawValue) == .python,
+              let last = c.callee.split(separator: ".").last, names.contains(String(last)),
+              let text = lines(c.file), c.range.start.line >= 1, c.range.end.line <= text.count
+        else { return c }
+        var joined = ""
+        for n in c.range.start.line...max(c.range.start.line, c.range.end.line) {
+            var line = text[n - 1]
+            if n == c.range.end.line {
+                let bytes = Array(line.utf8)
+                line = String(decoding: bytes.prefix(max(0, c.range.end.column)), as: UTF8.self)
+            }
+            if n == c.range.start.line {
+                let bytes = Array(line.utf8)
+                line = String(decoding: bytes.dropFirst(max(0, c.range.start.column - 1)), as: UTF8.self)
+            }
+            joined += stripComment(line) + " "
+        }
+        guard let open = joined.firstIndex(of: "("), let close = joined.lastIndex(of: ")"), open < close else { return c }
+        var out = c
+        out.arguments = String(joined[joined.index(after: open)..<close]).trimmingCharacters(in: .whitespacesAndNewlines)
+        return out
+    }
+}
+
+/// Adds what the index may lack, read from the checkout's source lines: `sourceFacts` and
+/// `fillRegistrationArguments`. The pipeline calls this once before `resolve`.
+public func supplementFromSource(_ input: inout GraphInput, lines: (RepoPath) -> [String]?) {
+    input.typeFacts += sourceFacts(symbols: input.symbols, existing: input.typeFacts, lines: lines)
+    input.calls = fillRegistrationArguments(input.calls, lines: lines)
 }

@@ -78,7 +78,7 @@ func pythonGraphInput(root: URL, skipping: [String] = [], extra: [FileIndex] = [
 {
     let source = SourceCache(root: root)
     var input = GraphInput(files: try indexPython(root: root, skipping: skipping) + extra, macros: macros)
-    input.typeFacts += sourceFacts(symbols: input.symbols, existing: input.typeFacts, lines: { source.lines($0) })
+    supplementFromSource(&input, lines: { source.lines($0) })
     return (input, source)
 }
 
