@@ -41,7 +41,7 @@ public struct ClangIndexOptions: Sendable {
     public var usePrelude: Bool
 
     public init(
-        modes: [String: ClangLanguageMode] = [:], defaultMode: ClangLanguageMode = .cudaDevice,
+        modes: [String: ClangLanguageMode] = ClangIndexOptions.measuredModes, defaultMode: ClangLanguageMode = .cudaDevice,
         gpuArch: String = "sm_86",
         defines: [String] = ["TORCH_EXTENSION_NAME=_C", "ENABLE_FP8"],
         includeDirectories: [String] = ["csrc"], extraArguments: [String] = [], workers: Int = 0,
@@ -57,6 +57,14 @@ public struct ClangIndexOptions: Sendable {
         self.pchDirectory = pchDirectory
         self.usePrelude = usePrelude
     }
+
+    /// CUDA files device-side, everything else as C++17 for the host. Measured on vLLM 0.6.2: C++
+    /// for the non-CUDA files finds 1,379 definitions against 1,212 with everything as device-side
+    /// CUDA (the x86 branches of csrc/cpu are inactive for the nvptx target), with the same kernels
+    /// and calls; kernels in headers are still classified through the `.cu` files that include them.
+    public static let measuredModes: [String: ClangLanguageMode] = [
+        "cu": .cudaDevice, "cuh": .cudaDevice, "cpp": .cxx, "cc": .cxx, "c": .cxx, "h": .cxx, "hpp": .cxx, "inl": .cxx,
+    ]
 
     func mode(for path: RepoPath) -> ClangLanguageMode {
         let name = path.fileName
@@ -166,7 +174,12 @@ public struct ClangIndexer: Sendable {
         func entry(_ path: RepoPath) -> FileIndex {
             byFile[path] ?? FileIndex(path: path, language: Language.of(path: path.rawValue) ?? .cpp)
         }
-        var seenSymbols = Set<String>()
+        // One symbol per (usr, file, line); a header seen both as C++ and through a CUDA TU keeps the
+        // CUDA view (kernel or device function).
+        var symbolSlot: [String: (file: RepoPath, index: Int)] = [:]
+        func rank(_ s: Symbol) -> Int {
+            s.kind == .kernel ? 3 : s.kind == .deviceFunction ? 2 : s.attributes.contains("__device__") ? 1 : 0
+        }
         var seenCalls = Set<CallSite>()
         var seenRegistrations = Set<Registration>()
         var seenExpansions = Set<MacroExpansion>()
@@ -177,10 +190,14 @@ public struct ClangIndexer: Sendable {
             own.failed = own.failed || unit.failed
             byFile[unit.path] = own
             for s in unit.symbols {
-                let key = "\(s.usr)\u{0}\(s.file.rawValue)\u{0}\(s.range.start.line)\u{0}\(s.kind.rawValue)"
-                guard seenSymbols.insert(key).inserted else { continue }
+                let key = "\(s.usr)\u{0}\(s.file.rawValue)\u{0}\(s.range.start.line)"
                 var f = entry(s.file)
-                f.symbols.append(s)
+                if let slot = symbolSlot[key] {
+                    if rank(s) > rank(f.symbols[slot.index]) { f.symbols[slot.index] = s }
+                } else {
+                    symbolSlot[key] = (s.file, f.symbols.count)
+                    f.symbols.append(s)
+                }
                 byFile[s.file] = f
             }
             for c in unit.calls where seenCalls.insert(c).inserted {

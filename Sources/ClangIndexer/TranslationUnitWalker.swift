@@ -588,6 +588,9 @@ struct TranslationUnitWalker {
             if let (name, usr) = functionReferenced(in: last) {
                 target = name
                 targetUSR = usr
+            } else if let written = writtenText(last) {
+                // The function is not declared in this TU (or under another branch): keep the name as written.
+                target = referencedName(inText: stripComments(written))
             }
         }
         if isLibrary, methodName == "impl", argc >= 3 {
