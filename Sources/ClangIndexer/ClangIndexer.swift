@@ -315,7 +315,7 @@ final class Session: @unchecked Sendable {
         case .cxx:
             args = ["-x", "c++"]
         }
-        args += ["-std=c++17", "-ferror-limit=0", "-Wno-everything"]
+        args += ["-std=c++17", "-ferror-limit=0", "-Wno-everything", "-fparse-all-comments"]
         if mode != .cxx { args += ["-Xclang", "-fcuda-allow-variadic-functions"] }
         for dir in indexer.options.includeDirectories { args.append("-I\(root)/\(dir)") }
         if indexer.options.usePrelude, let prelude = Self.preludeDirectory {
