@@ -39,13 +39,21 @@ public struct ClangIndexOptions: Sendable {
     public var pchDirectory: URL?
     /// Whether to use the prelude at all (without it vLLM's CUDA does not type-check).
     public var usePrelude: Bool
+    /// Target flags for files parsed as plain C++ (the x86 host). vLLM's CPU backend keeps most of
+    /// its kernels and op registrations under `__AVX2__` / `__AVX512F__` / `__AVX512BF16__`, which
+    /// its x86 build enables; without these they sit in inactive branches.
+    public var hostTargetFlags: [String]
 
     public init(
         modes: [String: ClangLanguageMode] = ClangIndexOptions.measuredModes, defaultMode: ClangLanguageMode = .cudaDevice,
         gpuArch: String = "sm_86",
         defines: [String] = ["TORCH_EXTENSION_NAME=_C", "ENABLE_FP8"],
         includeDirectories: [String] = ["csrc"], extraArguments: [String] = [], workers: Int = 0,
-        pchDirectory: URL? = nil, usePrelude: Bool = true
+        pchDirectory: URL? = nil, usePrelude: Bool = true,
+        hostTargetFlags: [String] = [
+            "-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16",
+            "-mavx512vnni",
+        ]
     ) {
         self.modes = modes
         self.defaultMode = defaultMode
@@ -56,6 +64,7 @@ public struct ClangIndexOptions: Sendable {
         self.workers = workers
         self.pchDirectory = pchDirectory
         self.usePrelude = usePrelude
+        self.hostTargetFlags = hostTargetFlags
     }
 
     /// CUDA files device-side, everything else as C++17 for the host. Measured on vLLM 0.6.2 (LLVM 14):
@@ -314,7 +323,7 @@ final class Session: @unchecked Sendable {
         case .cudaHost:
             args = ["-x", "cuda", "-nocudainc", "-nocudalib", "--cuda-host-only"]
         case .cxx:
-            args = ["-x", "c++"]
+            args = ["-x", "c++"] + indexer.options.hostTargetFlags
         }
         args += ["-std=c++17", "-ferror-limit=0", "-Wno-everything", "-fparse-all-comments"]
         if mode != .cxx { args += ["-Xclang", "-fcuda-allow-variadic-functions"] }

@@ -829,6 +829,8 @@ template <class T> struct ArrayRef {
   const T& operator[](size_t) const; const T& front() const; const T& back() const;
   std::vector<T> vec() const;
 };
+template <class T> bool operator==(ArrayRef<T>, ArrayRef<T>);
+template <class T> bool operator!=(ArrayRef<T>, ArrayRef<T>);
 using IntArrayRef = ArrayRef<int64_t>;
 struct SymInt { SymInt(int64_t = 0); int64_t expect_int() const; operator int64_t() const; };
 using SymIntArrayRef = ArrayRef<SymInt>;
