@@ -6,7 +6,7 @@ import IndexModel
 
 enum Resolution {
     /// Bumped when resolution changes, so the next `index` run rebuilds the edges.
-    static let version = "1"
+    static let version = "2"
 
     struct Result {
         var edges: [EdgeRecord] = []
@@ -17,7 +17,7 @@ enum Resolution {
         let macros = NamespaceMacros.derive(buildFiles: buildFiles(root: root))
         var input = GraphInput(files: inputs.units, macros: macros)
         let cache = LineCache(root: root)
-        input.typeFacts += sourceFacts(symbols: input.symbols, existing: input.typeFacts, lines: { cache.lines($0) })
+        supplementFromSource(&input, lines: { cache.lines($0) })
         let graph = CallGraph.resolve(input)
         var result = Result()
         result.edges = graph.edges.map {
