@@ -39,17 +39,19 @@ let package = Package(
         .target(name: "CallGraph", dependencies: ["IndexModel"], swiftSettings: v5),
         .target(name: "Annotations", dependencies: ["IndexModel", "CCmarkGFM", "Yams"], swiftSettings: v5),
         .target(name: "SiteRenderer", dependencies: ["IndexModel"], swiftSettings: v5),
-        .target(name: "PagedAttention", swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "CPagedKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "PagedAttention", dependencies: ["CPagedKernels"], exclude: ["EXPLAINER.md"],
+                swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "MarginaliaKit",
                 dependencies: ["IndexModel", "PythonIndexer", "ClangIndexer", "IndexDatabase", "CallGraph",
                                "Annotations", "SiteRenderer"],
                 swiftSettings: v5),
         .executableTarget(name: "marginalia",
-                          dependencies: ["MarginaliaKit", "IndexDatabase", "IndexModel", "Annotations", "PagedAttention",
+                          dependencies: ["MarginaliaKit", "IndexDatabase", "IndexModel", "Annotations", "CallGraph", "SiteRenderer", "PagedAttention",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: v5),
         .executableTarget(name: "marginalia-bench",
-                          dependencies: ["MarginaliaKit", "PagedAttention"],
+                          dependencies: ["MarginaliaKit", "PagedAttention", "PythonIndexer", "ClangIndexer", "IndexModel"],
                           swiftSettings: v5),
 
         // Test targets are enabled as their tests land (an empty test target does not build).
@@ -59,8 +61,8 @@ let package = Package(
         .testTarget(name: "IndexDatabaseTests", dependencies: ["IndexDatabase"], swiftSettings: v5),
         .testTarget(name: "CallGraphTests", dependencies: ["CallGraph", "PythonIndexer", "ClangIndexer"], resources: [.copy("Fixtures"), .copy("Data")], swiftSettings: v5),
         .testTarget(name: "AnnotationsTests", dependencies: ["Annotations", "MarginaliaKit"], swiftSettings: v5),
-        // .testTarget(name: "SiteRendererTests", dependencies: ["SiteRenderer", "MarginaliaKit"], swiftSettings: v5),
-        // .testTarget(name: "PagedAttentionTests", dependencies: ["PagedAttention"], swiftSettings: v5),
+        .testTarget(name: "SiteRendererTests", dependencies: ["SiteRenderer"], exclude: ["check_site.py", "browser"], swiftSettings: v5),
+        .testTarget(name: "PagedAttentionTests", dependencies: ["PagedAttention"], exclude: ["Oracle", "Golden"], swiftSettings: v5),
         .testTarget(name: "IntegrationTests", dependencies: ["MarginaliaKit"], swiftSettings: v5),
     ]
 )

@@ -39,13 +39,21 @@ public struct ClangIndexOptions: Sendable {
     public var pchDirectory: URL?
     /// Whether to use the prelude at all (without it vLLM's CUDA does not type-check).
     public var usePrelude: Bool
+    /// Target flags for files parsed as plain C++ (the x86 host). vLLM's CPU backend keeps most of
+    /// its kernels and op registrations under `__AVX2__` / `__AVX512F__` / `__AVX512BF16__`, which
+    /// its x86 build enables; without these they sit in inactive branches.
+    public var hostTargetFlags: [String]
 
     public init(
-        modes: [String: ClangLanguageMode] = [:], defaultMode: ClangLanguageMode = .cudaDevice,
+        modes: [String: ClangLanguageMode] = ClangIndexOptions.measuredModes, defaultMode: ClangLanguageMode = .cudaDevice,
         gpuArch: String = "sm_86",
         defines: [String] = ["TORCH_EXTENSION_NAME=_C", "ENABLE_FP8"],
         includeDirectories: [String] = ["csrc"], extraArguments: [String] = [], workers: Int = 0,
-        pchDirectory: URL? = nil, usePrelude: Bool = true
+        pchDirectory: URL? = nil, usePrelude: Bool = true,
+        hostTargetFlags: [String] = [
+            "-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16",
+            "-mavx512vnni",
+        ]
     ) {
         self.modes = modes
         self.defaultMode = defaultMode
@@ -56,7 +64,17 @@ public struct ClangIndexOptions: Sendable {
         self.workers = workers
         self.pchDirectory = pchDirectory
         self.usePrelude = usePrelude
+        self.hostTargetFlags = hostTargetFlags
     }
+
+    /// CUDA files device-side, everything else as C++17 for the host. Measured on vLLM 0.6.2 (LLVM 14):
+    /// 1,213 function definitions and 6,132 calls, against 1,212 and 6,126 with every file as
+    /// device-side CUDA; host files see the x86 branches of csrc/cpu. Kernels and device functions
+    /// written in headers are still classified through the `.cu` files that include them (`merge`
+    /// keeps the CUDA view of a symbol seen both ways).
+    public static let measuredModes: [String: ClangLanguageMode] = [
+        "cu": .cudaDevice, "cuh": .cudaDevice, "cpp": .cxx, "cc": .cxx, "c": .cxx, "h": .cxx, "hpp": .cxx, "inl": .cxx,
+    ]
 
     func mode(for path: RepoPath) -> ClangLanguageMode {
         let name = path.fileName
@@ -166,7 +184,12 @@ public struct ClangIndexer: Sendable {
         func entry(_ path: RepoPath) -> FileIndex {
             byFile[path] ?? FileIndex(path: path, language: Language.of(path: path.rawValue) ?? .cpp)
         }
-        var seenSymbols = Set<String>()
+        // One symbol per (usr, file, line); a header seen both as C++ and through a CUDA TU keeps the
+        // CUDA view (kernel or device function).
+        var symbolSlot: [String: (file: RepoPath, index: Int)] = [:]
+        func rank(_ s: Symbol) -> Int {
+            s.kind == .kernel ? 3 : s.kind == .deviceFunction ? 2 : s.attributes.contains("__device__") ? 1 : 0
+        }
         var seenCalls = Set<CallSite>()
         var seenRegistrations = Set<Registration>()
         var seenExpansions = Set<MacroExpansion>()
@@ -177,10 +200,14 @@ public struct ClangIndexer: Sendable {
             own.failed = own.failed || unit.failed
             byFile[unit.path] = own
             for s in unit.symbols {
-                let key = "\(s.usr)\u{0}\(s.file.rawValue)\u{0}\(s.range.start.line)\u{0}\(s.kind.rawValue)"
-                guard seenSymbols.insert(key).inserted else { continue }
+                let key = "\(s.usr)\u{0}\(s.file.rawValue)\u{0}\(s.range.start.line)"
                 var f = entry(s.file)
-                f.symbols.append(s)
+                if let slot = symbolSlot[key] {
+                    if rank(s) > rank(f.symbols[slot.index]) { f.symbols[slot.index] = s }
+                } else {
+                    symbolSlot[key] = (s.file, f.symbols.count)
+                    f.symbols.append(s)
+                }
                 byFile[s.file] = f
             }
             for c in unit.calls where seenCalls.insert(c).inserted {
@@ -296,9 +323,9 @@ final class Session: @unchecked Sendable {
         case .cudaHost:
             args = ["-x", "cuda", "-nocudainc", "-nocudalib", "--cuda-host-only"]
         case .cxx:
-            args = ["-x", "c++"]
+            args = ["-x", "c++"] + indexer.options.hostTargetFlags
         }
-        args += ["-std=c++17", "-ferror-limit=0", "-Wno-everything"]
+        args += ["-std=c++17", "-ferror-limit=0", "-Wno-everything", "-fparse-all-comments"]
         if mode != .cxx { args += ["-Xclang", "-fcuda-allow-variadic-functions"] }
         for dir in indexer.options.includeDirectories { args.append("-I\(root)/\(dir)") }
         if indexer.options.usePrelude, let prelude = Self.preludeDirectory {

@@ -583,11 +583,25 @@ struct TranslationUnitWalker {
         var target = ""
         var targetUSR = ""
         var dispatchKey = block.block.dispatchKey
-        if argc >= 2 {
-            let last = clang_Cursor_getArgument(call, UInt32(argc - 1))
-            if let (name, usr) = functionReferenced(in: last) {
+        // The bound function: the first argument after the name that refers to a function (default
+        // arguments such as `def`'s tags come last and refer to none).
+        for i in 1..<max(1, argc) {
+            let arg = clang_Cursor_getArgument(call, UInt32(i))
+            if let (name, usr) = functionReferenced(in: arg) {
                 target = name
                 targetUSR = usr
+                break
+            }
+        }
+        if target.isEmpty {
+            // The function is not declared in this TU (or under another branch): keep the name as written.
+            for i in 1..<max(1, argc) {
+                let arg = clang_Cursor_getArgument(call, UInt32(i))
+                guard let written = writtenText(arg).map(stripComments),
+                    written.contains("&") || written.contains("TORCH_")
+                else { continue }
+                target = referencedName(inText: written)
+                if !target.isEmpty { break }
             }
         }
         if isLibrary, methodName == "impl", argc >= 3 {

@@ -234,10 +234,32 @@ public final class IndexStore: @unchecked Sendable {
         }
     }
 
+    /// Compact, deterministic JSON array of strings (hand-written: this runs for every stored row).
     static func json(_ strings: [String]) -> String {
-        // Compact, deterministic JSON array of strings.
-        let data = try! JSONSerialization.data(withJSONObject: strings, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        if strings.isEmpty { return "[]" }
+        var out = "["
+        for (i, s) in strings.enumerated() {
+            if i > 0 { out += "," }
+            out += "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default:
+                    if u.value < 0x20 {
+                        let hex = String(u.value, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        out.unicodeScalars.append(u)
+                    }
+                }
+            }
+            out += "\""
+        }
+        return out + "]"
     }
 
     static func strings(_ json: String) -> [String] {
@@ -608,5 +630,12 @@ extension IndexStore {
             }
             for key in units.keys.sorted() { try body(units[key]!) }
         }
+    }
+}
+
+extension IndexStore {
+    /// Every caller and callee named by an edge (symbols, torch op nodes, external nodes).
+    public func edgeNodeNames() throws -> [String] {
+        try dbQueue.read { try String.fetchAll($0, sql: "SELECT caller FROM edges UNION SELECT callee FROM edges") }
     }
 }

@@ -187,32 +187,16 @@ struct PhaseClock {
     }
 }
 
-/// Everything the call graph needs, gathered from the store and from the units of this run.
+/// Everything the call graph needs: the units this run built plus the stored units it did not rebuild.
 public struct GraphInputs: Sendable {
-    public var symbols: [Symbol] = []
-    public var calls: [CallSite] = []
-    public var imports: [Import] = []
-    public var typeFacts: [TypeFact] = []
-    public var registrations: [Registration] = []
-    /// `__all__` of each Python module, by module file.
-    public var exports: [RepoPath: [String]] = [:]
-
+    public var units: [FileIndex] = []
     public init() {}
 
     static func load(from store: IndexStore, excludingUnits excluded: Set<RepoPath>) throws -> GraphInputs {
         var g = GraphInputs()
-        try store.forEachUnitRow(excluding: excluded) { unit in g.add([unit]) }
+        try store.forEachUnitRow(excluding: excluded) { unit in g.units.append(unit) }
         return g
     }
 
-    mutating func add(_ units: [FileIndex]) {
-        for u in units {
-            symbols += u.symbols
-            calls += u.calls
-            imports += u.imports
-            typeFacts += u.typeFacts
-            registrations += u.registrations
-            if !u.exports.isEmpty { exports[u.path] = u.exports }
-        }
-    }
+    mutating func add(_ more: [FileIndex]) { units += more }
 }

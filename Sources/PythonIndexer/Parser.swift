@@ -431,13 +431,14 @@ struct Parser {
         let params = parameters(lpar + 1, rpar)
         let line = Int(t[defIndex].line)
         for param in params {
-            guard let ann = param.annotation else { continue }
+            guard let ann = param.annotation.map(stripParentheses) else { continue }
             facts.append(TypeFact(scope: qualifiedName, target: tokenText(param.name),
                                   expression: text(ann.lowerBound, ann.upperBound), origin: .parameter,
                                   file: path, line: Int(t[param.name].line)))
         }
         if rpar + 1 < colon && t[rpar + 1].isOp(.arrow) {
-            facts.append(TypeFact(scope: qualifiedName, target: "return", expression: text(rpar + 2, colon),
+            let ret = stripParentheses((rpar + 2)..<colon)
+            facts.append(TypeFact(scope: qualifiedName, target: "return", expression: text(ret.lowerBound, ret.upperBound),
                                   origin: .returns, file: path, line: line))
         }
         var attributes = decorators
@@ -712,10 +713,8 @@ struct Parser {
         let line = Int(t[statement.lowerBound].line)
         // A lambda that is the whole value and the only target a name: a named lambda.
         var lambdaParts: (lambda: Int, colon: Int, end: Int)? = nil
-        if var v = value, targets.count == 1, targets[0].count == 1, t[targets[0].lowerBound].kind == .name {
-            while v.count >= 2 && t[v.lowerBound].isOp(.lpar) && Int(m[v.lowerBound]) == v.upperBound - 1 {
-                v = (v.lowerBound + 1)..<(v.upperBound - 1)
-            }
+        if let value, targets.count == 1, targets[0].count == 1, t[targets[0].lowerBound].kind == .name {
+            let v = stripParentheses(value)
             if !v.isEmpty, t[v.lowerBound].isKw(.kLambda), let colon = lambdaColon(v.lowerBound, v.upperBound),
                lambdaBodyEnd(colon + 1, v.upperBound) == v.upperBound
             {
@@ -758,11 +757,11 @@ struct Parser {
                 factScope = here.classQualifiedName
             }
             if !factTarget.isEmpty {
-                if let ann = annotation, !ann.isEmpty {
+                if let ann = annotation.map(stripParentheses), !ann.isEmpty {
                     facts.append(TypeFact(scope: factScope, target: factTarget,
                                           expression: text(ann.lowerBound, ann.upperBound), origin: .annotation,
                                           file: path, line: line))
-                } else if let v = value, !v.isEmpty {
+                } else if let v = value.map(stripParentheses), !v.isEmpty {
                     if let callee = wholeCallCallee(v) {
                         facts.append(TypeFact(scope: factScope, target: factTarget, expression: text(v.lowerBound, callee),
                                               origin: .assignedCall, file: path, line: line))
@@ -789,6 +788,15 @@ struct Parser {
         } else {
             scanCalls(v.lowerBound, v.upperBound)
         }
+    }
+
+    /// `r` without parentheses that enclose all of it: `((f(x)))` -> `f(x)`.
+    func stripParentheses(_ r: Range<Int>) -> Range<Int> {
+        var v = r
+        while v.count > 2 && t[v.lowerBound].isOp(.lpar) && Int(m[v.lowerBound]) == v.upperBound - 1 {
+            v = (v.lowerBound + 1)..<(v.upperBound - 1)
+        }
+        return v
     }
 
     /// Name tokens bound by an assignment target: `x`, `a, b`, `(a, *b)`, `[a, b]`.

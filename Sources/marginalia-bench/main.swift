@@ -1,1 +1,10 @@
-print("marginalia-bench: no benchmarks yet")
+// marginalia-bench BENCH ...: prints benchmark figures (build with -c release).
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "index":
+    runIndexBench(arguments: Array(arguments.dropFirst()))
+case "paged":
+    runPagedAttentionBench(arguments: Array(arguments.dropFirst()))
+default:
+    print("usage: marginalia-bench index CHECKOUT [--runs N] [--skip-clang]\n       marginalia-bench paged")
+}

@@ -11,7 +11,8 @@ struct Marginalia: ParsableCommand {
         abstract: "Read, query and annotate a vLLM checkout.",
         subcommands: [
             IndexCommand.self, FindCommand.self, DefCommand.self, SymbolsCommand.self, ExportCommand.self,
-            NotesCommand.self,
+            CallersCommand.self, CalleesCommand.self, PathCommand.self, NotesCommand.self,
+            SiteCommand.self, SimulateCommand.self,
         ]
     )
 }

@@ -107,7 +107,7 @@ struct SymbolsCommand: ParsableCommand {
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export the index as JSON lines.")
-    @Argument(help: "What to export: symbols.") var what: String
+    @Argument(help: "What to export: symbols or edges.") var what: String
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
@@ -117,8 +117,15 @@ struct ExportCommand: ParsableCommand {
             switch what {
             case "symbols":
                 for s in try store.allSymbols() { out.line(SymbolJSON.encode(SymbolJSON.object(s))) }
+            case "edges":
+                for e in try store.allEdges() {
+                    var o: [String: Any] = ["caller": e.caller, "callee": e.callee, "kind": e.kind,
+                                            "confidence": e.confidence, "file": e.file.rawValue, "line": e.line]
+                    if !e.evidence.isEmpty { o["evidence"] = e.evidence }
+                    out.line(SymbolJSON.encode(o))
+                }
             default:
-                throw UserError("marginalia export: unknown kind '\(what)' (expected: symbols)")
+                throw UserError("marginalia export: unknown kind '\(what)' (expected: symbols, edges)")
             }
             out.flush()
         }

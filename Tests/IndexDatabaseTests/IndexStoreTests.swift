@@ -103,4 +103,15 @@ final class IndexStoreTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("marginalia index"), "\($0)")
         }
     }
+
+    func testStringListsRoundTripThroughTheirJSONColumn() {
+        let cases: [[String]] = [[], [""], ["a\"b", "c\\d", "line\nbreak\ttab\r", "\u{1}ctl", "é ü 中文 🚀", "__launch_bounds__(NUM_THREADS)"]]
+        for c in cases {
+            let encoded = IndexStore.json(c)
+            // JSONSerialization is the independent reader.
+            let decoded = (try? JSONSerialization.jsonObject(with: Data(encoded.utf8))) as? [String]
+            XCTAssertEqual(decoded, c, encoded)
+            XCTAssertEqual(IndexStore.strings(encoded), c)
+        }
+    }
 }

@@ -3,130 +3,119 @@ import IndexModel
 import PythonIndexer
 import XCTest
 
-/// Compares the classes and functions the indexer finds in a real vLLM release with CPython's `ast`
-/// (Tests/PythonIndexerTests/ast_oracle.py): same qualified names, kinds, first and last lines (and
-/// columns); then call sites, imports and assigned names the same way.
+/// Compares what the indexer finds in a real vLLM release with CPython's `ast`, as printed by
+/// Tests/PythonIndexerTests/ast_oracle.py, in five categories:
+/// - definitions: every class / function / method with its qualified name, kind, first and last line
+///   and first and end column;
+/// - call sites: caller, exact range, callee text (whitespace removed), positional argument count;
+/// - imports: scope, module, level, name, alias, line, conditional;
+/// - variables: module- and class-level assigned names and named lambdas (qualified name, kind, line);
+/// - type facts: parameter / return annotations and name or `self.x` assignments (origin, scope,
+///   target, expression, line).
+/// Files the running python3 cannot parse are counted and listed, not compared.
 final class DifferentialTests: XCTestCase {
     func testMatchesAstOn062() throws { try compareWithAst(version: "0.6.2") }
     func testMatchesAstOn0330() throws { try compareWithAst(version: "0.33.0") }
-    func testCallSitesMatchAstOn062() throws { try compareCallsWithAst(version: "0.6.2") }
-    func testCallSitesMatchAstOn0330() throws { try compareCallsWithAst(version: "0.33.0") }
-    func testImportsMatchAstOn062() throws { try compareImportsWithAst(version: "0.6.2") }
-    func testImportsMatchAstOn0330() throws { try compareImportsWithAst(version: "0.33.0") }
-    func testVariablesMatchAstOn062() throws { try compareVariablesWithAst(version: "0.6.2") }
-    func testVariablesMatchAstOn0330() throws { try compareVariablesWithAst(version: "0.33.0") }
 
-    /// Module- and class-level assigned names and named lambdas: qualified name, kind, name line.
-    func compareVariablesWithAst(version: String) throws {
-        try compareRecords(version: version, oracleMode: "--variables", what: "variables and named lambdas") {
-            path, index in
-            index.symbols.filter { $0.kind == .variable || $0.kind == .lambda }.map {
-                "\(path)\t\($0.kind.rawValue)\t\($0.qualifiedName)\t\($0.nameRange?.start.line ?? 0)"
-            }
+    static let categories = ["definitions", "call sites", "imports", "variables", "type facts"]
+
+    static func category(ofKind kind: Substring) -> String {
+        switch kind {
+        case "class", "function", "method": return "definitions"
+        case "call": return "call sites"
+        case "import": return "imports"
+        case "fact": return "type facts"
+        default: return "variables"
         }
     }
 
-    /// Every imported name: scope, module, level, name, alias, line and whether it is conditional.
-    func compareImportsWithAst(version: String) throws {
-        try compareRecords(version: version, oracleMode: "--imports", what: "imports") { path, index in
-            index.imports.map {
-                "\(path)\timport\t\($0.scope)\t\($0.module)\t\($0.level)\t\($0.name)\t\($0.alias)\t\($0.line)"
-                    + "\t\($0.conditional ? 1 : 0)"
+    /// Our index of one file, in the oracle's line format.
+    static func render(_ path: String, _ index: FileIndex) -> [String] {
+        var lines: [String] = []
+        for s in index.symbols {
+            let r = s.range
+            switch s.kind {
+            case .class, .function, .method:
+                lines.append("\(path)\t\(s.kind)\t\(s.qualifiedName)\t\(r.start.line)\t\(r.end.line)"
+                             + "\t\(r.start.column)-\(r.end.column)")
+            case .variable, .lambda:
+                lines.append("\(path)\t\(s.kind)\t\(s.qualifiedName)\t\(s.nameRange?.start.line ?? 0)")
+            default: break
             }
         }
-    }
-
-    /// Every call site: caller, exact range, callee text (whitespace removed) and positional count.
-    func compareCallsWithAst(version: String) throws {
-        try compareRecords(version: version, oracleMode: "--calls", what: "call sites") { path, index in
-            index.calls.map { c in
-                let r = c.range
-                return "\(path)\tcall\t\(c.caller)\t\(r.start.line):\(r.start.column)-\(r.end.line):\(r.end.column)"
-                    + "\t\(c.callee.filter { !$0.isWhitespace })\t\(c.argumentCount)"
-            }
+        for c in index.calls {
+            let r = c.range
+            lines.append("\(path)\tcall\t\(c.caller)\t\(r.start.line):\(r.start.column)-\(r.end.line):\(r.end.column)"
+                         + "\t\(c.callee.filter { !$0.isWhitespace })\t\(c.argumentCount)")
         }
-    }
-
-    /// Runs the oracle in `oracleMode` over a release and compares its lines, as a multiset, with the
-    /// lines `render` makes from our index of each file.
-    func compareRecords(version: String, oracleMode: String, what: String,
-                        render: (String, FileIndex) -> [String]) throws {
-        let root = try vllmRelease(version)
-        let oracle = packageRoot.appendingPathComponent("Tests/PythonIndexerTests/ast_oracle.py").path
-        let output = String(decoding: try runProcess("python3", [oracle, oracleMode, root.path]), as: UTF8.self)
-        var expected: [String: Int] = [:]
-        var unparsable = Set<String>()
-        for line in output.split(separator: "\n") {
-            let fields = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
-            if fields.count == 3 && fields[1] == "!error" { unparsable.insert(String(fields[0])) } else {
-                expected[String(line), default: 0] += 1
-            }
+        for i in index.imports {
+            lines.append("\(path)\timport\t\(i.scope)\t\(i.module)\t\(i.level)\t\(i.name)\t\(i.alias)\t\(i.line)"
+                         + "\t\(i.conditional ? 1 : 0)")
         }
-        let indexer = PythonIndexer()
-        var actual: [String: Int] = [:]
-        for path in pythonFiles(under: root) where !unparsable.contains(path) {
-            let repoPath = RepoPath(path)
-            let index = indexer.index(source: try readBytes(root.appendingPathComponent(path)), path: repoPath,
-                                      moduleName: PythonIndexer.moduleName(for: repoPath))
-            for line in render(path, index) { actual[line, default: 0] += 1 }
+        for f in index.typeFacts {
+            lines.append("\(path)\tfact\t\(f.origin.rawValue)\t\(f.scope)\t\(f.target)"
+                         + "\t\(f.expression.filter { !$0.isWhitespace })\t\(f.line)")
         }
-        var missing: [String] = [], extra: [String] = []
-        var identical = 0
-        for (line, n) in expected {
-            let a = actual[line] ?? 0
-            identical += min(a, n)
-            if n > a { missing += Array(repeating: line, count: n - a) }
-        }
-        for (line, n) in actual where n > (expected[line] ?? 0) {
-            extra += Array(repeating: line, count: n - (expected[line] ?? 0))
-        }
-        let total = expected.values.reduce(0, +)
-        print("vLLM \(version): \(identical)/\(total) \(what) identical to ast, \(missing.count) missing, "
-              + "\(extra.count) extra, \(unparsable.count) files unparsable by ast")
-        if !missing.isEmpty || !extra.isEmpty {
-            let listing = (missing.sorted().prefix(40).map { "  ast only:  \($0)" }
-                           + extra.sorted().prefix(40).map { "  ours only: \($0)" }).joined(separator: "\n")
-            XCTFail("vLLM \(version): \(missing.count) \(what) missing, \(extra.count) extra:\n\(listing)")
-        }
+        return lines
     }
 
     func compareWithAst(version: String) throws {
         let root = try vllmRelease(version)
         let oracle = packageRoot.appendingPathComponent("Tests/PythonIndexerTests/ast_oracle.py").path
-        let output = String(decoding: try runProcess("python3", [oracle, root.path]), as: UTF8.self)
-        var expected = Set<String>()
+        let oracleRun = try startProcess("python3", [oracle, "--all", root.path])
+        let files = pythonFiles(under: root)
+        XCTAssertGreaterThan(files.count, 100, "no Python files under \(root.path)")
+        let indexer = PythonIndexer()
+        var ours: [String: [String]] = [:]
+        for path in files {
+            let repoPath = RepoPath(path)
+            let index = indexer.index(source: try readBytes(root.appendingPathComponent(path)), path: repoPath,
+                                      moduleName: PythonIndexer.moduleName(for: repoPath))
+            ours[path] = Self.render(path, index)
+        }
+        let (status, data) = oracleRun()
+        XCTAssertEqual(status, 0, "ast_oracle.py failed")
+        let output = String(decoding: data, as: UTF8.self)
+        var expected: [String: Int] = [:]
         var unparsable: [String: String] = [:]
         for line in output.split(separator: "\n") {
             let fields = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
             if fields.count == 3 && fields[1] == "!error" {
                 unparsable[String(fields[0])] = String(fields[2])
             } else {
-                expected.insert(String(line))
+                expected[String(line), default: 0] += 1
             }
         }
-        let indexer = PythonIndexer()
-        var actual = Set<String>()
-        let files = pythonFiles(under: root)
-        XCTAssertGreaterThan(files.count, 100, "no Python files under \(root.path)")
-        for path in files where unparsable[path] == nil {
-            let source = try readBytes(root.appendingPathComponent(path))
-            let repoPath = RepoPath(path)
-            let index = indexer.index(source: source, path: repoPath, moduleName: PythonIndexer.moduleName(for: repoPath))
-            for s in index.symbols where s.kind == .class || s.kind == .function || s.kind == .method {
-                actual.insert("\(path)\t\(s.kind.rawValue)\t\(s.qualifiedName)\t\(s.range.start.line)\t\(s.range.end.line)"
-                              + "\t\(s.range.start.column)-\(s.range.end.column)")
-            }
+        var actual: [String: Int] = [:]
+        for (path, lines) in ours where unparsable[path] == nil {
+            for line in lines { actual[line, default: 0] += 1 }
         }
-        let missing = expected.subtracting(actual).sorted()
-        let extra = actual.subtracting(expected).sorted()
-        let identical = expected.intersection(actual).count
-        print("vLLM \(version): \(identical)/\(expected.count) definitions identical to ast, \(missing.count) missing, "
-              + "\(extra.count) extra; \(files.count) files, \(unparsable.count) unparsable by python3's ast")
+        // Multiset difference, per category.
+        var total: [String: Int] = [:], identical: [String: Int] = [:]
+        var missing: [String: [String]] = [:], extra: [String: [String]] = [:]
+        func category(_ line: String) -> String {
+            Self.category(ofKind: line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)[1])
+        }
+        for (line, n) in expected {
+            let c = category(line), a = actual[line] ?? 0
+            total[c, default: 0] += n
+            identical[c, default: 0] += min(a, n)
+            if n > a { missing[c, default: []] += Array(repeating: line, count: n - a) }
+        }
+        for (line, n) in actual where n > (expected[line] ?? 0) {
+            extra[category(line), default: []] += Array(repeating: line, count: n - (expected[line] ?? 0))
+        }
+        print("vLLM \(version): \(files.count) files, \(unparsable.count) unparsable by python3's ast")
         for (path, message) in unparsable.sorted(by: { $0.key < $1.key }) { print("  unparsable by ast: \(path): \(message)") }
-        if !missing.isEmpty || !extra.isEmpty {
-            let listing = (missing.prefix(40).map { "  ast only:  \($0)" } + extra.prefix(40).map { "  ours only: \($0)" })
-                .joined(separator: "\n")
-            XCTFail("vLLM \(version): \(missing.count) definitions missing, \(extra.count) extra:\n\(listing)")
+        for c in Self.categories {
+            let m = missing[c] ?? [], e = extra[c] ?? []
+            print("vLLM \(version): \(identical[c] ?? 0)/\(total[c] ?? 0) \(c) identical to ast, \(m.count) missing, \(e.count) extra")
+            XCTAssertGreaterThan(total[c] ?? 0, 0, "the oracle printed no \(c)")
+            if !m.isEmpty || !e.isEmpty {
+                let listing = (m.sorted().prefix(40).map { "  ast only:  \($0)" } + e.sorted().prefix(40).map { "  ours only: \($0)" })
+                    .joined(separator: "\n")
+                XCTFail("vLLM \(version): \(m.count) \(c) missing, \(e.count) extra:\n\(listing)")
+            }
         }
     }
 }

@@ -26,6 +26,31 @@ func runProcess(_ executable: String, _ arguments: [String], file: StaticString 
     return data
 }
 
+/// Starts a program and returns a function that waits for it and returns its standard output, so
+/// that the caller can work meanwhile.
+func startProcess(_ executable: String, _ arguments: [String]) throws -> () -> (status: Int32, output: Data) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [executable] + arguments
+    process.currentDirectoryURL = packageRoot
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let box = OutputBox()
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        box.data = out.fileHandleForReading.readDataToEndOfFile()
+        done.signal()
+    }
+    return {
+        done.wait()
+        process.waitUntilExit()
+        return (process.terminationStatus, box.data)
+    }
+}
+
+private final class OutputBox: @unchecked Sendable { var data = Data() }
+
 /// The unpacked vLLM release `version`: from MARGINALIA_VLLM_<version with _> or, when unset, from
 /// `scripts/fetch-vllm` (which downloads it if needed).
 func vllmRelease(_ version: String) throws -> URL {

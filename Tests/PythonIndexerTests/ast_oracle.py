@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Oracle for the PythonIndexer differential test: CPython's own `ast` view of a source tree.
 
-    ast_oracle.py [--calls | --imports | --variables] ROOT
+    ast_oracle.py [--calls | --imports | --variables | --facts | --all] ROOT
 
 Walks ROOT for *.py files (sorted, symlinked directories not followed) and prints one tab-separated
 line per class / function definition:
@@ -37,6 +37,17 @@ With --variables it prints one line per name bound by an assignment (`x = ...`, 
 to a single name anywhere (`f = lambda ...`, kind `lambda`):
 
     PATH <TAB> KIND <TAB> QUALNAME <TAB> LINE
+
+With --facts it prints one line per type fact:
+
+    PATH <TAB> fact <TAB> ORIGIN <TAB> SCOPE <TAB> TARGET <TAB> EXPRESSION <TAB> LINE
+
+for parameter and return annotations (scope the function, target the parameter or `return`) and for
+assignments whose target is a name or `SELF.attr` (SELF the first parameter of the enclosing method;
+the scope is then the class): `annotation` (`x: T`), `assigned_call` (`x = f(...)`, expression the
+callee as written) or `assigned_name` (`x = a.b`). EXPRESSION has all whitespace removed.
+
+--all prints all five kinds of line (definitions first, then calls, imports, variables per file).
 """
 import ast
 import io
@@ -203,10 +214,74 @@ def variables(node, scope, in_function, rel, out):
             variables(child, scope, in_function, rel, out)
 
 
+def segment(data, starts, node):
+    return data[starts[node.lineno - 1] + node.col_offset:starts[node.end_lineno - 1] + node.end_col_offset]
+
+
+def callee_text(data, starts, call):
+    begin = starts[call.lineno - 1] + call.col_offset
+    p = starts[call.func.end_lineno - 1] + call.func.end_col_offset
+    while p < len(data) and data[p:p + 1] != b"(":
+        p += 1
+    return squeeze(data[begin:p].decode("utf-8", "replace"))
+
+
+def is_dotted(node):
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def facts(node, scope, self_name, class_scope, rel, data, starts, out):
+    def emit(origin, sc, target, expr, line):
+        out.append(f"{rel}\tfact\t{origin}\t{sc}\t{target}\t{expr}\t{line}")
+
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            qual = scope + "." + child.name
+            a = child.args
+            for arg in a.posonlyargs + a.args + ([a.vararg] if a.vararg else []) + a.kwonlyargs \
+                    + ([a.kwarg] if a.kwarg else []):
+                if arg.annotation is not None:
+                    emit("parameter", qual, arg.arg, squeeze(segment(data, starts, arg.annotation).decode()), arg.lineno)
+            if child.returns is not None:
+                emit("returns", qual, "return", squeeze(segment(data, starts, child.returns).decode()), child.lineno)
+            positional = a.posonlyargs + a.args
+            first = positional[0].arg if positional and class_scope == scope else None
+            facts(child, qual, first, scope if first else None, rel, data, starts, out)
+            continue
+        if isinstance(child, ast.ClassDef):
+            qual = scope + "." + child.name
+            facts(child, qual, None, qual, rel, data, starts, out)
+            continue
+        if isinstance(child, ast.Lambda):
+            continue
+        targets = []
+        annotation = value = None
+        if isinstance(child, ast.Assign):
+            targets, value = child.targets, child.value
+        elif isinstance(child, ast.AnnAssign):
+            targets, annotation, value = [child.target], child.annotation, child.value
+        for target in targets:
+            if isinstance(target, ast.Name):
+                sc, name = scope, target.id
+            elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                    and self_name is not None and target.value.id == self_name:
+                sc, name = class_scope, self_name + "." + target.attr
+            else:
+                continue
+            if annotation is not None:
+                emit("annotation", sc, name, squeeze(segment(data, starts, annotation).decode()), child.lineno)
+            elif isinstance(value, ast.Call):
+                emit("assigned_call", sc, name, callee_text(data, starts, value), child.lineno)
+            elif value is not None and is_dotted(value):
+                emit("assigned_name", sc, name, squeeze(segment(data, starts, value).decode()), child.lineno)
+        facts(child, scope, self_name, class_scope, rel, data, starts, out)
+
+
 def main():
     mode = sys.argv[1] if sys.argv[1].startswith("--") else ""
     root = sys.argv[2] if mode else sys.argv[1]
-    want_calls = mode == "--calls"
     files = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -226,18 +301,21 @@ def main():
             message = str(e).replace("\t", " ").replace("\n", " ")
             out.append(f"{rel}\t!error\t{message}")
             continue
-        if mode == "--variables":
-            variables(tree, module_name(rel), False, rel, out)
-        elif mode == "--imports":
-            imports(tree, module_name(rel), False, rel, out)
-        elif want_calls:
-            starts = [0]
-            for line in data.splitlines(keepends=True):
-                starts.append(starts[-1] + len(line))
+        mod = module_name(rel)
+        if mode in ("", "--all"):
+            walk(tree, mod, False, out, rel)
+        starts = [0]
+        for line in data.splitlines(keepends=True):
+            starts.append(starts[-1] + len(line))
+        if mode in ("--facts", "--all"):
+            facts(tree, mod, None, None, rel, data, starts, out)
+        if mode in ("--calls", "--all"):
             for child in tree.body:
-                calls(child, module_name(rel), rel, data, starts, out)
-        else:
-            walk(tree, module_name(rel), False, out, rel)
+                calls(child, mod, rel, data, starts, out)
+        if mode in ("--imports", "--all"):
+            imports(tree, mod, False, rel, out)
+        if mode in ("--variables", "--all"):
+            variables(tree, mod, False, rel, out)
     sys.stdout.write("\n".join(out) + ("\n" if out else ""))
 
 

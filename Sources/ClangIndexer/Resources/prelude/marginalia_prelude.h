@@ -39,7 +39,9 @@
 #define CUDART_PI_F 3.141592654f
 #define CUDART_INF __builtin_huge_val()
 
+#ifdef __CUDA__
 #include <__clang_cuda_builtin_vars.h>
+#endif
 
 // Standard headers. The numeric ones are made host+device the way clang's CUDA runtime wrapper
 // does for <cmath> (so device code may call std::max, sqrtf, std::numeric_limits, ...).
@@ -48,7 +50,9 @@
 #include <typeinfo>
 #include <stdexcept>
 #include <system_error>
+#ifdef __CUDA__
 #pragma clang force_cuda_host_device begin
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -89,7 +93,9 @@
 #include <unordered_set>
 #include <variant>
 #include <vector>
+#ifdef __CUDA__
 #pragma clang force_cuda_host_device end
+#endif
 
 #define MARGINALIA_HD __host__ __device__
 #define MARGINALIA_D __device__
@@ -129,6 +135,12 @@ struct __attribute__((aligned(16))) longlong4 { long long x, y, z, w; };
 struct __attribute__((aligned(sizeof(unsigned long long) * 2))) ulonglong2 { unsigned long long x, y; };
 struct __attribute__((aligned(16))) ulonglong4 { unsigned long long x, y, z, w; };
 typedef unsigned char uchar1;
+#ifndef __CUDA__
+// Plain C++ (host files parsed as C++17): the built-in variables as ordinary declarations.
+extern const uint3 threadIdx, blockIdx;
+extern const dim3 blockDim, gridDim;
+extern const int warpSize;
+#endif
 
 // ---------------------------------------------------------------------------------------------
 // CUDA runtime types and API.
@@ -353,7 +365,6 @@ MARGINALIA_D unsigned __umulhi(unsigned, unsigned);
 MARGINALIA_D long long __mul64hi(long long, long long);
 MARGINALIA_D unsigned __sad(int, int, unsigned);
 MARGINALIA_D long long clock64();
-MARGINALIA_D int clock();
 MARGINALIA_D unsigned __smid();
 MARGINALIA_D unsigned long long __globaltimer();
 MARGINALIA_D float __fdividef(float, float);
@@ -818,6 +829,8 @@ template <class T> struct ArrayRef {
   const T& operator[](size_t) const; const T& front() const; const T& back() const;
   std::vector<T> vec() const;
 };
+template <class T> bool operator==(ArrayRef<T>, ArrayRef<T>);
+template <class T> bool operator!=(ArrayRef<T>, ArrayRef<T>);
 using IntArrayRef = ArrayRef<int64_t>;
 struct SymInt { SymInt(int64_t = 0); int64_t expect_int() const; operator int64_t() const; };
 using SymIntArrayRef = ArrayRef<SymInt>;

@@ -1,0 +1,202 @@
+// AVX2 + F16C + FMA versions of the PagedAttention inner loops (see include/CPagedKernels.h).
+// Each function carries its own target attribute, so the file builds for the x86-64 baseline and
+// nothing here runs unless pk_avx2_f16c_fma_available() said so. Other architectures get stubs that
+// are never called (the check returns 0 there).
+
+#include "CPagedKernels.h"
+
+void pk_prefetch(const void *p, long bytes) {
+    const char *c = (const char *)p;
+    for (long i = 0; i < bytes; i += 64) __builtin_prefetch(c + i, 0, 2);
+}
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+
+#include <cpuid.h>
+#include <immintrin.h>
+
+#define PK_TARGET __attribute__((target("avx2,f16c,fma")))
+
+int pk_avx2_f16c_fma_available(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
+    if (!(fma && osxsave && avx && f16c)) return 0;
+    // The OS must save XMM and YMM state (XCR0 bits 1 and 2).
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 6) != 6) return 0;
+    if (__get_cpuid_max(0, 0) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (b >> 5) & 1;  // AVX2
+}
+
+/// Horizontal sums of eight vectors: lane i of the result is the sum of a[i]'s eight lanes.
+PK_TARGET static inline __m256 sum8x8(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4, __m256 a5,
+                                       __m256 a6, __m256 a7) {
+    __m256 h0 = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    __m256 h1 = _mm256_hadd_ps(_mm256_hadd_ps(a4, a5), _mm256_hadd_ps(a6, a7));
+    return _mm256_add_ps(_mm256_permute2f128_ps(h0, h1, 0x20), _mm256_permute2f128_ps(h0, h1, 0x31));
+}
+
+PK_TARGET static inline float sum8(__m256 a) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/// Stores the first n (1...8) lanes of v.
+PK_TARGET static inline void store_first(float *dst, __m256 v, long n) {
+    if (n >= 8) { _mm256_storeu_ps(dst, v); return; }
+    float tmp[8];
+    _mm256_storeu_ps(tmp, v);
+    for (long i = 0; i < n; i++) dst[i] = tmp[i];
+}
+
+PK_TARGET void pk_dot_keys_f32(const float *query, const float *keys, long headSize, long blockSize, long tokens,
+                               float *logits) {
+    // x = 4: one 256-bit load holds chunk c of two consecutive tokens; the query chunk is broadcast to
+    // both halves. Eight tokens per pass (four accumulators); groups past `tokens` stay inside the
+    // block (blockSize is a multiple of 8) and their results are dropped.
+    const long chunks = headSize / 4, rowStride = blockSize * 4;
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (long t0 = 0; t0 < tokens; t0 += 8) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        const float *k = keys + t0 * 4;
+        for (long c = 0; c < chunks; c++, k += rowStride) {
+            __m256 q = _mm256_broadcast_ps((const __m128 *)(query + c * 4));
+            a0 = _mm256_fmadd_ps(q, _mm256_loadu_ps(k), a0);
+            a1 = _mm256_fmadd_ps(q, _mm256_loadu_ps(k + 8), a1);
+            a2 = _mm256_fmadd_ps(q, _mm256_loadu_ps(k + 16), a2);
+            a3 = _mm256_fmadd_ps(q, _mm256_loadu_ps(k + 24), a3);
+        }
+        // hadd twice gives [t0 t2 t4 t6 | t1 t3 t5 t7]; the permute restores token order.
+        __m256 s = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+        store_first(logits + t0, _mm256_permutevar8x32_ps(s, order), tokens - t0);
+    }
+}
+
+PK_TARGET void pk_dot_keys_f16(const float *query, const uint16_t *keys, long headSize, long blockSize, long tokens,
+                               float *logits) {
+    // x = 8: chunk c of one token is eight halves (16 bytes), widened by one vcvtph2ps.
+    const long chunks = headSize / 8, rowStride = blockSize * 8;
+    for (long t0 = 0; t0 < tokens; t0 += 8) {
+        __m256 a[8];
+        for (int i = 0; i < 8; i++) a[i] = _mm256_setzero_ps();
+        const uint16_t *k = keys + t0 * 8;
+        for (long c = 0; c < chunks; c++, k += rowStride) {
+            __m256 q = _mm256_loadu_ps(query + c * 8);
+            for (int i = 0; i < 8; i++)
+                a[i] = _mm256_fmadd_ps(q, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i * 8))), a[i]);
+        }
+        store_first(logits + t0, sum8x8(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]), tokens - t0);
+    }
+}
+
+#define PK_ACC_VALUE_BLOCK(LOAD)                                                                        \
+    const __m256 p0 = _mm256_loadu_ps(probs);                                                           \
+    switch (blockSize) {                                                                                \
+    case 8:                                                                                             \
+        for (long d = 0; d < headSize; d++) {                                                           \
+            __m256 s = _mm256_fmadd_ps(p0, LOAD(values + d * 8), _mm256_loadu_ps(partial + d * 8));     \
+            _mm256_storeu_ps(partial + d * 8, s);                                                       \
+        }                                                                                               \
+        break;                                                                                          \
+    case 16: {                                                                                          \
+        const __m256 p1 = _mm256_loadu_ps(probs + 8);                                                   \
+        for (long d = 0; d < headSize; d++) {                                                           \
+            __m256 s = _mm256_fmadd_ps(p0, LOAD(values + d * 16), _mm256_loadu_ps(partial + d * 8));    \
+            s = _mm256_fmadd_ps(p1, LOAD(values + d * 16 + 8), s);                                      \
+            _mm256_storeu_ps(partial + d * 8, s);                                                       \
+        }                                                                                               \
+        break;                                                                                          \
+    }                                                                                                   \
+    default: {                                                                                          \
+        const __m256 p1 = _mm256_loadu_ps(probs + 8), p2 = _mm256_loadu_ps(probs + 16),                 \
+                     p3 = _mm256_loadu_ps(probs + 24);                                                  \
+        for (long d = 0; d < headSize; d++) {                                                           \
+            const long r = d * blockSize;                                                               \
+            __m256 s = _mm256_fmadd_ps(p0, LOAD(values + r), _mm256_loadu_ps(partial + d * 8));        \
+            __m256 u = _mm256_mul_ps(p1, LOAD(values + r + 8));                                         \
+            s = _mm256_fmadd_ps(p2, LOAD(values + r + 16), s);                                          \
+            u = _mm256_fmadd_ps(p3, LOAD(values + r + 24), u);                                          \
+            _mm256_storeu_ps(partial + d * 8, _mm256_add_ps(s, u));                                     \
+        }                                                                                               \
+    }                                                                                                   \
+    }
+
+#define PK_LOAD_F32(p) _mm256_loadu_ps(p)
+#define PK_LOAD_F16(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+
+PK_TARGET void pk_acc_value_block_f32(const float *probs, const float *values, long headSize, long blockSize,
+                                      float *partial) {
+    PK_ACC_VALUE_BLOCK(PK_LOAD_F32)
+}
+
+PK_TARGET void pk_acc_value_block_f16(const float *probs, const uint16_t *values, long headSize, long blockSize,
+                                      float *partial) {
+    PK_ACC_VALUE_BLOCK(PK_LOAD_F16)
+}
+
+#define PK_DOT_ROWS(LOAD)                                                                               \
+    for (long t = 0; t < tokens; t++, rows += headSize) {                                               \
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0;                                                       \
+        long i = 0;                                                                                     \
+        for (; i + 16 <= headSize; i += 16) {                                                           \
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(query + i), LOAD(rows + i), a0);                       \
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(query + i + 8), LOAD(rows + i + 8), a1);               \
+        }                                                                                               \
+        if (i < headSize) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(query + i), LOAD(rows + i), a0);         \
+        logits[t] = sum8(_mm256_add_ps(a0, a1));                                                        \
+    }
+
+PK_TARGET void pk_dot_rows_f32(const float *query, const float *rows, long tokens, long headSize, float *logits) {
+    PK_DOT_ROWS(PK_LOAD_F32)
+}
+
+PK_TARGET void pk_dot_rows_f16(const float *query, const uint16_t *rows, long tokens, long headSize, float *logits) {
+    PK_DOT_ROWS(PK_LOAD_F16)
+}
+
+// Four rows per read-modify-write of the accumulator, then single rows.
+#define PK_ACC_ROWS(LOAD)                                                                               \
+    long t = 0;                                                                                         \
+    for (; t + 4 <= tokens; t += 4, rows += 4 * headSize) {                                             \
+        const __m256 q0 = _mm256_set1_ps(probs[t]), q1 = _mm256_set1_ps(probs[t + 1]),                  \
+                     q2 = _mm256_set1_ps(probs[t + 2]), q3 = _mm256_set1_ps(probs[t + 3]);              \
+        for (long i = 0; i < headSize; i += 8) {                                                        \
+            __m256 s = _mm256_fmadd_ps(q0, LOAD(rows + i), _mm256_loadu_ps(acc + i));                   \
+            __m256 u = _mm256_mul_ps(q1, LOAD(rows + headSize + i));                                    \
+            s = _mm256_fmadd_ps(q2, LOAD(rows + 2 * headSize + i), s);                                  \
+            u = _mm256_fmadd_ps(q3, LOAD(rows + 3 * headSize + i), u);                                  \
+            _mm256_storeu_ps(acc + i, _mm256_add_ps(s, u));                                             \
+        }                                                                                               \
+    }                                                                                                   \
+    for (; t < tokens; t++, rows += headSize) {                                                         \
+        const __m256 q0 = _mm256_set1_ps(probs[t]);                                                     \
+        for (long i = 0; i < headSize; i += 8)                                                          \
+            _mm256_storeu_ps(acc + i, _mm256_fmadd_ps(q0, LOAD(rows + i), _mm256_loadu_ps(acc + i)));   \
+    }
+
+PK_TARGET void pk_acc_rows_f32(const float *probs, const float *rows, long tokens, long headSize, float *acc) {
+    PK_ACC_ROWS(PK_LOAD_F32)
+}
+
+PK_TARGET void pk_acc_rows_f16(const float *probs, const uint16_t *rows, long tokens, long headSize, float *acc) {
+    PK_ACC_ROWS(PK_LOAD_F16)
+}
+
+#else
+
+int pk_avx2_f16c_fma_available(void) { return 0; }
+void pk_dot_keys_f32(const float *q, const float *k, long h, long b, long t, float *l) { (void)q; (void)k; (void)h; (void)b; (void)t; (void)l; }
+void pk_dot_keys_f16(const float *q, const uint16_t *k, long h, long b, long t, float *l) { (void)q; (void)k; (void)h; (void)b; (void)t; (void)l; }
+void pk_acc_value_block_f32(const float *p, const float *v, long h, long b, float *o) { (void)p; (void)v; (void)h; (void)b; (void)o; }
+void pk_acc_value_block_f16(const float *p, const uint16_t *v, long h, long b, float *o) { (void)p; (void)v; (void)h; (void)b; (void)o; }
+void pk_dot_rows_f32(const float *q, const float *r, long t, long h, float *l) { (void)q; (void)r; (void)t; (void)h; (void)l; }
+void pk_dot_rows_f16(const float *q, const uint16_t *r, long t, long h, float *l) { (void)q; (void)r; (void)t; (void)h; (void)l; }
+void pk_acc_rows_f32(const float *p, const float *r, long t, long h, float *a) { (void)p; (void)r; (void)t; (void)h; (void)a; }
+void pk_acc_rows_f16(const float *p, const uint16_t *r, long t, long h, float *a) { (void)p; (void)r; (void)t; (void)h; (void)a; }
+
+#endif

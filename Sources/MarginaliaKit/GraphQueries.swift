@@ -1,0 +1,67 @@
+// The call-graph queries over a stored index: the store as the graph module's EdgeStore.
+import CallGraph
+import Foundation
+import IndexDatabase
+import IndexModel
+
+/// Reads edges from the SQLite index, one node at a time (no full load: queries stay fast on big indexes).
+public final class StoreEdgeStore: EdgeStore, @unchecked Sendable {
+    let store: IndexStore
+    private var outCache: [String: [Edge]] = [:]
+    private var inCache: [String: [Edge]] = [:]
+    public init(store: IndexStore) { self.store = store }
+
+    static func edge(_ r: EdgeRecord) -> Edge {
+        Edge(caller: r.caller, callee: r.callee, kind: EdgeKind(rawValue: r.kind),
+             confidence: Confidence(rawValue: r.confidence) ?? .nameOnly, file: r.file, line: r.line, column: r.column,
+             note: r.evidence)
+    }
+
+    public func outgoing(_ node: String) -> [Edge] {
+        if let c = outCache[node] { return c }
+        let e = ((try? store.edges(from: node)) ?? []).map(Self.edge)
+        outCache[node] = e
+        return e
+    }
+
+    public func incoming(_ node: String) -> [Edge] {
+        if let c = inCache[node] { return c }
+        let e = ((try? store.edges(to: node)) ?? []).map(Self.edge)
+        inCache[node] = e
+        return e
+    }
+}
+
+/// Name resolution and source lines for the graph commands.
+public struct GraphQueries {
+    public let store: IndexStore
+    public let edges: StoreEdgeStore
+    let lines: LineCache?
+
+    public init(store: IndexStore) throws {
+        self.store = store
+        self.edges = StoreEdgeStore(store: store)
+        self.lines = (try store.meta("root")).map { LineCache(root: URL(fileURLWithPath: $0)) }
+    }
+
+    /// The graph node a command-line name denotes: a qualified name or unique suffix of a symbol or of
+    /// a graph-only node (torch op, external). Unknown and ambiguous names throw with suggestions.
+    public func node(_ name: String) throws -> String {
+        let lookup = CallGraph.SymbolLookup(names: try store.allQualifiedNames() + (try store.edgeNodeNames()))
+        switch lookup.find(name) {
+        case .found(let n): return n
+        case .ambiguous(let ns):
+            let list = ns.prefix(12).map { "  \($0)" }.joined(separator: "\n")
+            throw UserError("marginalia: '\(name)' is ambiguous; it matches \(ns.count) names:\n\(list)")
+        case .notFound(let suggestions):
+            throw UserError("marginalia: unknown symbol '\(name)'" +
+                (suggestions.isEmpty ? "" : "; did you mean:\n" + suggestions.map { "  \($0)" }.joined(separator: "\n")))
+        }
+    }
+
+    /// The source line reader the formatters use.
+    public var sourceLine: SourceLineReader {
+        let l = lines
+        return { path, n in l?.line(path, n) }
+    }
+}

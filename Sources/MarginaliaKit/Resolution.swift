@@ -1,0 +1,70 @@
+// The resolution stage: the call graph over the whole checkout, stored as edge rows.
+import CallGraph
+import Foundation
+import IndexDatabase
+import IndexModel
+
+enum Resolution {
+    /// Bumped when resolution changes, so the next `index` run rebuilds the edges.
+    static let version = "2"
+
+    struct Result {
+        var edges: [EdgeRecord] = []
+        var unresolved: [String: Int] = [:]
+    }
+
+    static func resolve(_ inputs: GraphInputs, root: URL) -> Result {
+        let macros = NamespaceMacros.derive(buildFiles: buildFiles(root: root))
+        var input = GraphInput(files: inputs.units, macros: macros)
+        let cache = LineCache(root: root)
+        supplementFromSource(&input, lines: { cache.lines($0) })
+        let graph = CallGraph.resolve(input)
+        var result = Result()
+        result.edges = graph.edges.map {
+            EdgeRecord(caller: $0.caller, callee: $0.callee, kind: $0.kind.rawValue, confidence: $0.confidence.rawValue,
+                       file: $0.file, line: $0.line, column: $0.column, evidence: $0.note)
+        }
+        for u in graph.unresolved { result.unresolved[u.reason.rawValue, default: 0] += 1 }
+        return result
+    }
+
+    /// The build files that say how torch op namespaces are named (see `NamespaceMacros`).
+    static func buildFiles(root: URL) -> [RepoPath: String] {
+        var out: [RepoPath: String] = [:]
+        var rels = ["CMakeLists.txt", "setup.py"]
+        let cmakeDir = root.appendingPathComponent("cmake")
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: cmakeDir.path) {
+            rels += names.filter { $0.hasSuffix(".cmake") }.sorted().map { "cmake/" + $0 }
+        }
+        for rel in rels {
+            if let d = FileManager.default.contents(atPath: root.appendingPathComponent(rel).path) {
+                out[RepoPath(rel)] = String(decoding: d, as: UTF8.self)
+            }
+        }
+        return out
+    }
+}
+
+/// Source lines of checkout files, read once each.
+final class LineCache: @unchecked Sendable {
+    let root: URL
+    private var cache: [RepoPath: [String]] = [:]
+    private let lock = NSLock()
+    init(root: URL) { self.root = root }
+
+    func lines(_ path: RepoPath) -> [String]? {
+        lock.lock(); defer { lock.unlock() }
+        if let l = cache[path] { return l }
+        guard let d = FileManager.default.contents(atPath: root.appendingPathComponent(path.rawValue).path) else {
+            return nil
+        }
+        let l = String(decoding: d, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        cache[path] = l
+        return l
+    }
+
+    func line(_ path: RepoPath, _ n: Int) -> String? {
+        guard let l = lines(path), n >= 1, n <= l.count else { return nil }
+        return l[n - 1]
+    }
+}

@@ -1,2 +1,0 @@
-// PagedAttention: see Sources/Modules.md.
-

@@ -1,0 +1,91 @@
+import ArgumentParser
+import CallGraph
+import Foundation
+import IndexModel
+import MarginaliaKit
+
+struct GraphOutputOptions: ParsableArguments {
+    @Flag(help: "JSON output.") var json = false
+    @Flag(help: "Graphviz dot output.") var dot = false
+    @Option(name: .customLong("min-confidence"), help: "Weakest edges followed: exact, inferred, candidate, name-only (default: candidate).")
+    var minConfidence: String = "candidate"
+    @Option(name: .customLong("max-children"), help: "Callers/callees: at most this many neighbours shown per node.")
+    var maxChildren = 60
+    @Option(name: .customLong("max-nodes"), help: "Callers/callees: at most this many nodes in the tree.")
+    var maxNodes = 5000
+
+    func confidence() throws -> Confidence {
+        guard let c = Confidence(rawValue: minConfidence) ?? Confidence(rawValue: minConfidence.replacingOccurrences(of: "-", with: "_"))
+            ?? Confidence.allCases.first(where: { "\($0)".lowercased() == minConfidence.replacingOccurrences(of: "-", with: "").lowercased() })
+        else {
+            throw UserError("marginalia: unknown confidence '\(minConfidence)' (exact, inferred, candidate, name-only)")
+        }
+        return c
+    }
+}
+
+struct TreeCommand {
+    static func run(_ symbol: String, direction: Direction, depth: Int, output: GraphOutputOptions, database: DatabaseOptions) throws {
+        try runReporting {
+            let q = try GraphQueries(store: try database.store())
+            let node = try q.node(symbol)
+            let tree = callTree(node, direction: direction, in: q.edges, depth: depth, minConfidence: try output.confidence(),
+                                maxChildren: output.maxChildren, maxNodes: output.maxNodes)
+            var out = Output()
+            if output.json {
+                out.line(GraphFormat.jsonLines(GraphFormat.edges(of: tree)).trimmingCharacters(in: .newlines))
+            } else if output.dot {
+                out.line(GraphFormat.dot(GraphFormat.edges(of: tree), title: node))
+            } else {
+                out.buffer += GraphFormat.text(tree, source: q.sourceLine)
+            }
+            out.flush()
+        }
+    }
+}
+
+struct CallersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "callers", abstract: "Who calls a symbol, as a tree.")
+    @Argument(help: "A qualified name or unique suffix.") var symbol: String
+    @Option(help: "Levels to walk.") var depth = 3
+    @OptionGroup var output: GraphOutputOptions
+    @OptionGroup var database: DatabaseOptions
+    func run() throws { try TreeCommand.run(symbol, direction: .callers, depth: depth, output: output, database: database) }
+}
+
+struct CalleesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "callees", abstract: "What a symbol calls, as a tree.")
+    @Argument(help: "A qualified name or unique suffix.") var symbol: String
+    @Option(help: "Levels to walk.") var depth = 3
+    @OptionGroup var output: GraphOutputOptions
+    @OptionGroup var database: DatabaseOptions
+    func run() throws { try TreeCommand.run(symbol, direction: .callees, depth: depth, output: output, database: database) }
+}
+
+struct PathCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "path", abstract: "Call paths from one symbol to another, shortest first, across languages.")
+    @Argument(help: "Where paths start.") var from: String
+    @Argument(help: "Where paths end.") var to: String
+    @Option(name: .customLong("max-depth"), help: "Longest path, in hops.") var maxDepth = 24
+    @Option(name: .customLong("max-paths"), help: "How many paths.") var maxPaths = 3
+    @OptionGroup var output: GraphOutputOptions
+    @OptionGroup var database: DatabaseOptions
+    func run() throws {
+        try runReporting {
+            let q = try GraphQueries(store: try database.store())
+            let a = try q.node(from), b = try q.node(to)
+            let result = paths(from: a, to: b, in: q.edges, maxDepth: maxDepth, maxPaths: maxPaths,
+                               minConfidence: try output.confidence())
+            var out = Output()
+            if output.json {
+                out.line(GraphFormat.json(result))
+            } else if output.dot {
+                out.line(GraphFormat.dot(GraphFormat.edges(of: result), title: "\(a) -> \(b)"))
+            } else {
+                out.buffer += GraphFormat.text(result, source: q.sourceLine)
+            }
+            out.flush()
+            if result.paths.isEmpty { throw ExitCode(1) }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import MarginaliaKit
+import SiteRenderer
+
+struct SiteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "site", abstract: "Render the static study site of an indexed checkout (opens from file://).")
+    @Option(help: "Output directory.") var out = "site-out"
+    @Option(help: "Theme directory (templates, CSS, JS).") var theme = "Site"
+    @Option(help: "The PagedAttention explainer (Markdown).") var explainer = "Sources/PagedAttention/EXPLAINER.md"
+    @Flag(help: "Check the written site: internal links and anchors, HTML well-formedness (exit 1 on problems).")
+    var check = false
+    @OptionGroup var notes: NotesOptions
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try runReporting {
+            let progress = TerminalProgress()
+            let options = SiteOptions(
+                notes: notes.url, theme: URL(fileURLWithPath: theme), output: URL(fileURLWithPath: out),
+                articles: FileManager.default.fileExists(atPath: explainer)
+                    ? [("paged-attention", "PagedAttention, side by side", URL(fileURLWithPath: explainer))] : [])
+            let report = try SiteBuilder.run(store: try database.store(), options: options, progress: progress)
+            progress.finish()
+            let s = report.site
+            print("site: \(URL(fileURLWithPath: out).standardizedFileURL.path)/index.html")
+            print("  \(s.filesProduced) files (\(s.filesWritten) written, \(s.filesUnchanged) unchanged, \(s.filesRemoved) removed), \(s.totalBytes / 1_000_000) MB; \(report.notes) notes")
+            if !report.diagnostics.isEmpty {
+                print("  \(report.diagnostics.count) diagnostics:")
+                for d in report.diagnostics.prefix(20) { print("    \(d)") }
+            }
+            if check {
+                let result = try checkSite(at: URL(fileURLWithPath: out))
+                print(result.description)
+                if !result.problems.isEmpty { throw ExitCode(1) }
+            }
+        }
+    }
+}

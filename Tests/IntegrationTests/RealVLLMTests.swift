@@ -1,0 +1,103 @@
+import Foundation
+import XCTest
+
+/// The whole pipeline on real vLLM 0.6.2, through the command line: index (Python and C++/CUDA),
+/// call paths across the language boundary, the site (deterministic, link-checked, driven in a
+/// real headless browser). The index is built once for the class.
+final class RealVLLMTests: XCTestCase {
+    static var shared: (cache: URL, db: String, checkout: URL)?
+
+    func setUpIndex() throws -> (cache: URL, db: String, checkout: URL) {
+        if let s = Self.shared { return s }
+        let checkout = try vllmRelease("0.6.2")
+        let cache = try temporaryDirectory("real-cache")
+        let db = cache.appendingPathComponent("vllm-0.6.2.sqlite").path
+        let r = try CLI.run(["index", checkout.path, "--db", db], cache: cache)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        Self.shared = (cache, db, checkout)
+        return (cache, db, checkout)
+    }
+
+    func testIndexSummaryAndLibclangBar() throws {
+        let (cache, db, _) = try setUpIndex()
+        for (name, kind) in [("vllm::paged_attention_v1_kernel", "kernel"), ("vllm::paged_attention_v2_kernel", "kernel"),
+                             ("vllm::paged_attention_v2_reduce_kernel", "kernel"),
+                             ("vllm::paged_attention_kernel", "device_function"),
+                             ("vllm::reshape_and_cache_kernel", "kernel")]
+        {
+            let r = try CLI.run(["def", name, "--json", "--db", db], cache: cache)
+            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
+            let found = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]) ?? []
+            XCTAssertTrue(found.contains { $0["kind"] as? String == kind }, "\(name) should be a \(kind): \(r.stdout)")
+        }
+        let launcher = try CLI.run(["def", "paged_attention_v1_launcher", "--json", "--db", db], cache: cache)
+        XCTAssertTrue(launcher.stdout.contains("\"template"), launcher.stdout)
+    }
+
+    func testRequestPathCrossesIntoTheKernels() throws {
+        let (cache, db, _) = try setUpIndex()
+        for kernel in ["vllm::paged_attention_v1_kernel", "vllm::paged_attention_v2_kernel",
+                       "vllm::paged_attention_v2_reduce_kernel", "vllm::reshape_and_cache_kernel",
+                       "vllm::reshape_and_cache_flash_kernel"]
+        {
+            let r = try CLI.run(["path", "vllm.entrypoints.llm.LLM.generate", kernel, "--json", "--db", db], cache: cache)
+            XCTAssertEqual(r.status, 0, "\(kernel): \(r.stderr)")
+            let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            let paths = obj["paths"] as! [[String: Any]]
+            let hops = try XCTUnwrap(paths.first?["hops"] as? [[String: Any]], "no path to \(kernel)")
+            let callees = hops.map { $0["callee"] as! String }
+            XCTAssertEqual(callees.last, kernel)
+            XCTAssertEqual(hops.last?["kind"] as? String, "launch", "\(kernel) is reached by a launch")
+            XCTAssertTrue(callees.contains("vllm.engine.llm_engine.LLMEngine.step"), "\(callees)")
+            XCTAssertTrue(callees.contains { $0.hasPrefix("torch.ops._C") }, "crosses the torch op boundary: \(callees)")
+            // Every hop is a real call site: the line at file:line exists in the checkout.
+            for h in hops {
+                XCTAssertNotNil(h["file"] as? String)
+                XCTAssertGreaterThan(h["line"] as? Int ?? 0, 0)
+            }
+        }
+        // The shortest static chain is 14 calls long (the path above), so depth 8 cannot reach the API;
+        // the whole tree is asked for so that no branch is cut by the display limits.
+        let callers = try CLI.run(["callers", "vllm::paged_attention_v1_kernel", "--depth", "14", "--max-children", "100000",
+                                   "--max-nodes", "1000000", "--db", db], cache: cache)
+        XCTAssertEqual(callers.status, 0, callers.stderr)
+        XCTAssertTrue(callers.stdout.contains("vllm.entrypoints.llm.LLM.generate"), "callers reach LLM.generate")
+    }
+
+    func testSiteIsDeterministicLinkCheckedAndWorksInABrowser() throws {
+        let (cache, db, _) = try setUpIndex()
+        let out = try temporaryDirectory("site")
+        let a = out.appendingPathComponent("a"), b = out.appendingPathComponent("b")
+        let root = CLI.packageRoot
+        func site(_ dir: URL, check: Bool) throws -> CLI.Result {
+            try CLI.run(["site", "--db", db, "--out", dir.path, "--theme", root.appendingPathComponent("Site").path,
+                         "--notes", root.appendingPathComponent("Annotations").path,
+                         "--explainer", root.appendingPathComponent("Sources/PagedAttention/EXPLAINER.md").path]
+                        + (check ? ["--check"] : []), cache: cache)
+        }
+        let first = try site(a, check: true)
+        XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
+        XCTAssertTrue(first.stdout.contains(" 0 problems"), first.stdout)
+        XCTAssertEqual(try site(b, check: false).status, 0)
+        let diff = Process()
+        diff.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
+        diff.arguments = ["-rq", a.path, b.path]
+        try diff.run()
+        diff.waitUntilExit()
+        XCTAssertEqual(diff.terminationStatus, 0, "two runs over the same inputs must give byte-identical sites")
+
+        let shots = root.appendingPathComponent(".build/screenshots")
+        let browser = Process()
+        browser.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        browser.arguments = ["python3", root.appendingPathComponent("Tests/SiteRendererTests/browser/browser_test.py").path,
+                             a.path, "--screenshots", shots.path]
+        let pipe = Pipe()
+        browser.standardOutput = pipe
+        browser.standardError = pipe
+        try browser.run()
+        let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        browser.waitUntilExit()
+        XCTAssertEqual(browser.terminationStatus, 0, "headless browser test failed:\n\(log)")
+        try? FileManager.default.removeItem(at: out)
+    }
+}
