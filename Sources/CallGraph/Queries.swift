@@ -242,7 +242,8 @@ public struct CallPath: Hashable, Sendable {
 
 /// The answer to a path query.
 public struct PathResult: Hashable, Sendable {
-    /// Shortest first; paths of equal length surest first, then in name order.
+    /// Shortest first; paths of equal length by their weakest edge, then fewest candidate edges, then
+    /// fewest inferred edges, then name order.
     public var paths: [CallPath]
     /// True when a limit (`maxPaths`, `maxVisits`) stopped the search before all paths up to `maxDepth`
     /// were listed.
@@ -322,6 +323,10 @@ public func paths(from source: String, to target: String, in store: EdgeStore, m
         dfs(source, length, &level)
         level.sort { a, b in
             if a.confidence != b.confidence { return a.confidence < b.confidence }
+            let (ca, cb) = (a.hops.filter { $0.confidence >= .candidate }.count, b.hops.filter { $0.confidence >= .candidate }.count)
+            if ca != cb { return ca < cb }
+            let (ia, ib) = (a.hops.filter { $0.confidence == .inferred }.count, b.hops.filter { $0.confidence == .inferred }.count)
+            if ia != ib { return ia < ib }
             return a.hops.map(\.callee).lexicographicallyPrecedes(b.hops.map(\.callee))
         }
         for p in level {
