@@ -84,7 +84,7 @@ final class PythonRuleTests: XCTestCase {
         XCTAssertTrue(g.edges.contains { $0.caller == "_C.init_custom_ar" && $0.callee == "init_custom_ar" && $0.kind == .opBinding })
     }
 
-    /// `from . import tools as t` (built by hand: the Python indexer drops `from . import` statements).
+    /// `from . import tools as t`, on hand-built values (independent of the Python indexer).
     func testFromDotImport() throws {
         let r = SourceRange(line: 1, column: 1, endLine: 1, endColumn: 2)
         let symbols = [

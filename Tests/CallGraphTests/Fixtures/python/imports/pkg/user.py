@@ -1,6 +1,6 @@
 import pkg.sub.impl as impl_mod
 from pkg import Engine
-from .sub import tools as t
+from . import tools as t
 from .sub.star import build
 try:
     from .sub.impl import build as fast_build
