@@ -703,6 +703,18 @@ final class PythonWorld {
             && !p.hasPrefix("torch.nn.parameter")) || p == "torch.nn.Module"
     }
 
+    private var workerClasses: [String]? = nil
+    /// Methods named `name` defined by classes deriving from a class named `WorkerBase`, sorted.
+    func workerMethods(named name: String) -> [String] {
+        if workerClasses == nil {
+            workerClasses = classQNs.filter { c in mro(c).classes.contains { $0.split(separator: ".").last == "WorkerBase" } }
+        }
+        return (workerClasses ?? []).compactMap { c in
+            guard let s = children[c]?[name], s.kind == .method || s.kind == .function, !isAbstract(s) else { return nil }
+            return s.qualifiedName
+        }.sorted()
+    }
+
     private var subclassMethodMemo: [String: [String]] = [:]
     /// Methods named `name` defined by classes of the checkout that derive from the external class `base`
     /// (for `torch.nn.Module`, from any `torch.nn` module class), sorted.

@@ -2,6 +2,9 @@
 import Foundation
 import IndexModel
 
+/// Calls that name a worker method in a string argument.
+let rpcCallNames: Set<String> = ["collective_rpc", "_run_workers", "_run_workers_async", "run_method", "execute_method"]
+
 /// Resolves every call site and registration of a checkout into call-graph edges.
 ///
 /// Python: names by scope (local, enclosing function, class body, module, builtins) and by import
@@ -227,6 +230,7 @@ final class Resolver {
             miss(c, .dynamicCallee)
             return
         }
+        rpcTargets(c, pos)
         let ev = py.evaluateSegments(segs, in: c.caller)
         var best: Confidence? = nil
         var failure = ev.failure
@@ -248,6 +252,23 @@ final class Resolver {
                              column: pos.column, note: "by name only: \(named.count) definitions of \(m)"))
                 }
             }
+        }
+    }
+
+    /// Workers called by method name: `executor.collective_rpc("execute_model")`, `self._run_workers("m")`,
+    /// `run_method(worker, "m", ...)`, `wrapper.execute_method("m")`. The string names a method of vLLM's
+    /// workers (classes deriving from a class named `WorkerBase`): each definition gets a candidate edge.
+    func rpcTargets(_ c: CallSite, _ pos: SourcePosition) {
+        guard let last = c.callee.split(separator: ".").last.map(String.init), rpcCallNames.contains(last),
+              !c.arguments.isEmpty else { return }
+        let args = Resolver.arguments(of: "f(" + c.arguments + ")")
+        let index = last == "run_method" ? 1 : 0
+        let text = args.keyword["method"] ?? (args.positional.count > index ? args.positional[index] : "")
+        guard let method = Resolver.stringLiteral(text), !method.isEmpty else { return }
+        let targets = py.workerMethods(named: method)
+        for t in targets {
+            add(Edge(caller: c.caller, callee: t, kind: .call, confidence: .candidate, file: c.file, line: pos.line,
+                     column: pos.column, note: "RPC by method name \"\(method)\": one of \(targets.count) worker methods"))
         }
     }
 

@@ -334,10 +334,11 @@ private func firstByte(_ line: String) -> UInt8 {
 }
 
 /// Fills `CallSite.arguments` from the source for the Python calls the resolver reads registrations
-/// from (`direct_register_custom_op`, `custom_op`, `Library.impl`/`define`), when the index left it empty:
+/// from (`direct_register_custom_op`, `custom_op`) and method names from (`collective_rpc("m")`,
+/// `_run_workers("m")`, `run_method(w, "m")`), when the index left it empty:
 /// the text between the call's parentheses, from its recorded range.
 public func fillRegistrationArguments(_ calls: [CallSite], lines: (RepoPath) -> [String]?) -> [CallSite] {
-    let names: Set<String> = ["direct_register_custom_op", "custom_op"]
+    let names = Set(["direct_register_custom_op", "custom_op"]).union(rpcCallNames)
     return calls.map { c in
         guard c.arguments.isEmpty, Language.of(path: c.file.rawValue) == .python,
               let last = c.callee.split(separator: ".").last, names.contains(String(last)),

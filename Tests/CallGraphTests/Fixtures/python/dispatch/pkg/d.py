@@ -39,3 +39,21 @@ class Layer:
     def forward(self):
         self.impl.run()   # -> pkg.d.Impl.run inferred; -> pkg.d.FastImpl.run candidate; -> pkg.d.SlowImpl.run candidate
         self.other.run()  # -> pkg.d.FastImpl.run candidate; -> pkg.d.SlowImpl.run candidate; !-> pkg.d.Impl.run
+
+
+class WorkerBase:
+    def execute_model(self, req):
+        raise NotImplementedError
+
+
+class GPUWorker(WorkerBase):
+    def execute_model(self, req):
+        pass
+
+
+class Executor:
+    def collective_rpc(self, method, args=()):
+        pass
+
+    def execute_model(self, req):
+        return self.collective_rpc("execute_model", args=(req,))  # -> pkg.d.GPUWorker.execute_model candidate; -> pkg.d.Executor.collective_rpc exact
