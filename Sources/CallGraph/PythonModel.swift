@@ -952,6 +952,7 @@ final class PythonWorld {
         return values.map { v in
             switch v.value {
             case .instance, .classObject, .externalInstance, .external:
+                if v.note.contains("run-time choices") { return Typed(value: v.value, confidence: v.confidence.weakened(by: .candidate), note: v.note) }
                 return Typed(value: v.value, confidence: v.confidence.weakened(by: .candidate),
                              note: "\(v.note.isEmpty ? "" : v.note + "; ")one of \(classes.count) run-time choices")
             default: return v

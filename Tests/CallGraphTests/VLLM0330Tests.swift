@@ -43,8 +43,12 @@ final class VLLM0330Tests: XCTestCase {
         // In-process engine core (InprocClient) is followed; the multiprocess client talks over ZMQ.
         XCTAssertTrue(reach.contains("vllm.v1.engine.llm_engine.LLMEngine.step"))
         XCTAssertTrue(reach.contains("vllm.v1.engine.core.EngineCore.step"))
-        // The executor calls the worker by method name (`collective_rpc("execute_model")`): no static edge.
-        XCTAssertTrue(g.edges.contains { $0.caller == "vllm.v1.executor.abstract.Executor.execute_model" && $0.callee.hasSuffix("collective_rpc") })
+        // The executor calls the worker by method name (`collective_rpc("execute_model")`): candidate edges.
+        XCTAssertTrue(g.edges.contains {
+            $0.caller == "vllm.v1.executor.abstract.Executor.execute_model" && $0.callee == "vllm.v1.worker.gpu_worker.Worker.execute_model"
+                && $0.confidence == .candidate
+        })
+        XCTAssertFalse(paths(from: generate, to: "vllm::reshape_and_cache_flash_kernel", in: store, maxDepth: 24, maxPaths: 1).paths.isEmpty)
     }
 }
 
