@@ -138,7 +138,7 @@ public enum NotesCommands {
                     if let qn = a.symbol {
                         let candidates = (byQN[qn] ?? []).filter { $0.file == a.file }
                         guard let s = candidates.first(where: { c in a.lines.map { c.range.lines.contains($0.start) } ?? true }) ?? candidates.first else {
-                            let near = NearMiss.best(qn, among: table.suggestionCandidates(for: qn))
+                            let near = NearMiss.best(for: qn, among: table.suggestionCandidates(for: qn), limit: 3)
                             diagnostics.append(Diagnostic(file: where_, line: 0, severity: .error,
                                 message: "\(note.id) anchor \(i): no symbol \(qn) in \(a.file)" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")))
                             ok = false

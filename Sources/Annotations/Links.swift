@@ -72,7 +72,7 @@ public struct LinkResolver {
     public func resolve(_ link: WikiLink) -> LinkResolution {
         if let id = link.noteID {
             if notes.contains(id) { return .note(id) }
-            return .unknown(suggestions: NearMiss.best(id.rawValue, among: notes.map(\.rawValue)))
+            return .unknown(suggestions: NearMiss.best(for: id.rawValue, among: notes.map(\.rawValue), limit: 3))
         }
         let hits = lookup.symbols(matching: link.target)
         // The same qualified name defined twice (overloads, .py and .pyi) still names one thing.
@@ -80,7 +80,7 @@ public struct LinkResolver {
             return .symbol(hits.min { ($0.file, $0.line) < ($1.file, $1.line) }!)
         }
         if !hits.isEmpty { return .ambiguous(hits.sorted { ($0.qualifiedName, $0.file) < ($1.qualifiedName, $1.file) }) }
-        return .unknown(suggestions: NearMiss.best(link.target, among: lookup.suggestionCandidates(for: link.target)))
+        return .unknown(suggestions: NearMiss.best(for: link.target, among: lookup.suggestionCandidates(for: link.target), limit: 3))
     }
 
     /// Diagnostics for the unknown and ambiguous links in `note` (file = the note's display path).
@@ -122,40 +122,5 @@ public struct LinkResolver {
             }
         }
         return out
-    }
-}
-
-/// "Did you mean": nearest names by edit distance, on the last component first and the whole name next.
-public enum NearMiss {
-    /// Up to `limit` names from `candidates` close to `name`, best first (ties by name).
-    public static func best(_ name: String, among candidates: [String], limit: Int = 3) -> [String] {
-        let last = Reanchorer.lastComponent(name).lowercased()
-        var scored: [(Int, String)] = []
-        for c in candidates {
-            let cl = Reanchorer.lastComponent(c).lowercased()
-            guard abs(cl.count - last.count) <= max(2, last.count / 3) else { continue }
-            let dLast = distance(last, cl)
-            guard dLast <= max(2, last.count / 3) else { continue }
-            let dFull = distance(name.lowercased(), c.lowercased())
-            scored.append((dLast * 100 + min(dFull, 99), c))
-        }
-        scored.sort { $0 < $1 }
-        return scored.prefix(limit).map(\.1)
-    }
-
-    /// Levenshtein distance over Unicode scalars.
-    static func distance(_ a: String, _ b: String) -> Int {
-        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
-        if x.isEmpty { return y.count }
-        if y.isEmpty { return x.count }
-        var prev = Array(0...y.count), cur = [Int](repeating: 0, count: y.count + 1)
-        for i in 1...x.count {
-            cur[0] = i
-            for j in 1...y.count {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-            }
-            swap(&prev, &cur)
-        }
-        return prev[y.count]
     }
 }

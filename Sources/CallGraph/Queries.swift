@@ -92,7 +92,7 @@ public struct SymbolLookup: Sendable {
         var scored: [(Int, String)] = []
         let budget = max(2, lastQ.count / 3)
         for (last, ns) in byLast where abs(last.count - lastQ.count) <= budget {
-            let d = editDistance(last.lowercased(), lastQ.lowercased())
+            let d = NearMiss.distance(last.lowercased(), lastQ.lowercased())
             if d <= budget { for n in ns { scored.append((d, n)) } }
         }
         if scored.count < limit {
@@ -109,22 +109,6 @@ public struct SymbolLookup: Sendable {
         }
         return out
     }
-}
-
-func editDistance(_ a: String, _ b: String) -> Int {
-    let x = Array(a.utf8), y = Array(b.utf8)
-    if x.isEmpty { return y.count }
-    if y.isEmpty { return x.count }
-    var prev = Array(0...y.count)
-    var cur = [Int](repeating: 0, count: y.count + 1)
-    for i in 1...x.count {
-        cur[0] = i
-        for j in 1...y.count {
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-        }
-        swap(&prev, &cur)
-    }
-    return prev[y.count]
 }
 
 // MARK: Trees

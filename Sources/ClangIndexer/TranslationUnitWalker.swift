@@ -358,7 +358,7 @@ struct TranslationUnitWalker {
         case CXCursor_CallExpr:
             consumedChild = handleCall(c, context: context)
         case CXCursor_DeclRefExpr, CXCursor_OverloadedDeclRef:
-            handleReference(c, context: context)
+            if handleReference(c, context: context) { return }
         case CXCursor_VarDecl:
             if let index = context.symbolIndex { recordShared(c, symbolIndex: index) }
         case CXCursor_FunctionDecl, CXCursor_CXXMethod, CXCursor_FunctionTemplate, CXCursor_StructDecl,
@@ -457,6 +457,9 @@ struct TranslationUnitWalker {
                 resolved = (r.specializedTemplate ?? r, true)
             }
         }
+        if resolved == nil, let reference, reference.kind == CXCursor_DeclRefExpr, reference.spelling.isEmpty {
+            resolved = dependentMember(reference, point: point, file: file)
+        }
         if let decl = resolved?.decl {
             if !Self.functionKinds.contains(decl.kind.rawValue) && decl.kind != CXCursor_Constructor {
                 resolved = nil  // a call through a variable, parameter or field
@@ -487,6 +490,8 @@ struct TranslationUnitWalker {
             callee = collapseWhitespace(stripComments(written))
         }
         if callee.isEmpty, let reference { callee = reference.spelling }
+        if callee.isEmpty, let reference, let r = reference.referenced { callee = r.spelling }
+        if callee.isEmpty, let first = kids.first { callee = first.spelling }
         if callee.count > 200 { callee = String(callee.prefix(200)) }
         if callee.isEmpty { callee = targetName }
 
@@ -511,6 +516,43 @@ struct TranslationUnitWalker {
         return reference
     }
 
+    /// `Class<T, N>::member(...)` inside a template (a dependent-scope name, which LLVM 14 leaves
+    /// unnamed): the member is read from the text (the call's own, or the macro it was written in)
+    /// and looked up among the class template's members.
+    private mutating func dependentMember(_ reference: CXCursor, point: FilePoint, file: KnownFile)
+        -> (decl: CXCursor, unique: Bool)?
+    {
+        var owner: CXCursor?
+        visitChildren(of: reference) { child in
+            if child.kind == CXCursor_TemplateRef || child.kind == CXCursor_TypeRef, let r = child.referenced {
+                owner = r
+                return .stop
+            }
+            return .continue
+        }
+        guard var owner else { return nil }
+        if owner.kind == CXCursor_TypedefDecl || owner.kind == CXCursor_TypeAliasDecl { return nil }
+        if let t = owner.specializedTemplate { owner = t }
+        let className = owner.spelling
+        guard !className.isEmpty else { return nil }
+        var texts: [String] = []
+        if let written = writtenText(reference) { texts.append(written) }
+        let word = text(file.path).identifier(at: point.offset)
+        if let m = checkoutMacros[word] { texts.append(text(m.file).slice(m.start, m.end)) }
+        for body in texts {
+            guard let member = memberName(after: className, in: body) else { continue }
+            var matches: [CXCursor] = []
+            visitChildren(of: owner) { child in
+                if (child.kind == CXCursor_CXXMethod || child.kind == CXCursor_FunctionTemplate), child.spelling == member {
+                    matches.append(child)
+                }
+                return .continue
+            }
+            if let first = matches.first { return (first, matches.count == 1) }
+        }
+        return nil
+    }
+
     /// The text between `<<<` and `>>>`: from the configuration's own extent when written in the
     /// file, else from the definition of the macro the launch was written in.
     private mutating func launchConfigText(_ config: CXCursor, viaMacro: String, calleeName: String) -> String {
@@ -531,23 +573,26 @@ struct TranslationUnitWalker {
         return ""
     }
 
-    private mutating func handleReference(_ c: CXCursor, context: Context) {
+    /// Records a reference to a function that is not a call's callee; true when one was recorded.
+    private mutating func handleReference(_ c: CXCursor, context: Context) -> Bool {
         guard let resolved = target(of: c), Self.functionKinds.contains(resolved.decl.kind.rawValue),
             !resolved.decl.spelling.hasPrefix("operator")
-        else { return }
+        else { return false }
         let point = filePoint(c.location)
-        guard let file = known(point.file) else { return }
+        guard let file = known(point.file) else { return false }
         let targetName = qualifiedName(resolved.decl)
-        if targetName.hasPrefix("marginalia_detail::") { return }
+        if targetName.hasPrefix("marginalia_detail::") { return false }
         let t = text(file.path)
         let word = t.identifier(at: point.offset)
         let viaMacro = checkoutMacros[word] != nil && word != c.spelling ? word : ""
         var callee = c.spelling
         if viaMacro.isEmpty, let written = writtenText(c) { callee = collapseWhitespace(stripComments(written)) }
+        if callee.isEmpty { callee = resolved.decl.spelling }
         calls.append(CallSite(
             caller: context.caller, callee: callee, kind: .reference, file: file.path,
             range: viaMacro.isEmpty ? sourceRange(range(of: c)) : sourceRange((point, point)),
             targetUSR: resolved.unique ? resolved.decl.usr : "", targetName: targetName, viaMacro: viaMacro))
+        return true
     }
 
     /// `__shared__` variables declared in a kernel or device function become `shared: TEXT` attributes.
@@ -878,6 +923,33 @@ func dispatchKeyName(_ written: String) -> String {
     if let sep = s.range(of: "::", options: .backwards) { s = String(s[sep.upperBound...]) }
     if s.count > 1, s.hasPrefix("k"), let second = s.dropFirst().first, second.isUppercase { s.removeFirst() }
     return s
+}
+
+/// In `Name<...>::member`, the member following `className` (and its template arguments) in `body`.
+func memberName(after className: String, in body: String) -> String? {
+    let t = SourceText(bytes: Array(body.utf8))
+    var search = body.startIndex
+    while let r = body.range(of: className, range: search..<body.endIndex) {
+        search = r.upperBound
+        let before = body.utf8.distance(from: body.startIndex, to: r.lowerBound)
+        var i = body.utf8.distance(from: body.startIndex, to: r.upperBound)
+        if before > 0, isIdentifierByte(t.bytes[before - 1]) { continue }
+        if i < t.bytes.count, isIdentifierByte(t.bytes[i]) { continue }
+        while i < t.bytes.count, t.bytes[i] == UInt8(ascii: " ") { i += 1 }
+        if i < t.bytes.count, t.bytes[i] == UInt8(ascii: "<") {
+            guard let close = t.matchingClose(from: i, openByte: UInt8(ascii: "<"), closeByte: UInt8(ascii: ">")) else { continue }
+            i = close
+        }
+        while i < t.bytes.count, t.bytes[i] == UInt8(ascii: " ") { i += 1 }
+        guard i + 1 < t.bytes.count, t.bytes[i] == UInt8(ascii: ":"), t.bytes[i + 1] == UInt8(ascii: ":") else { continue }
+        i += 2
+        while i < t.bytes.count, t.bytes[i] == UInt8(ascii: " ") { i += 1 }
+        if body.utf8.count >= i + 8, t.slice(i, i + 8) == "template" { i += 8 }
+        while i < t.bytes.count, t.bytes[i] == UInt8(ascii: " ") { i += 1 }
+        let name = t.identifier(at: i)
+        if !name.isEmpty { return name }
+    }
+    return nil
 }
 
 /// The `<<<...>>>` text following `callee` (and its template arguments) in a macro's text.

@@ -639,3 +639,37 @@ extension IndexStore {
         try dbQueue.read { try String.fetchAll($0, sql: "SELECT caller FROM edges UNION SELECT callee FROM edges") }
     }
 }
+
+extension IndexStore {
+    /// Graph node names equal to `name` or ending with `.name` / `::name`, from symbols and edges,
+    /// found through the indexes (no full scan for a symbol's own name).
+    public func nodeNames(matching name: String, lastComponent: String) throws -> [String] {
+        try dbQueue.read { db in
+            var out = Set<String>()
+            for q in try String.fetchAll(db, sql: "SELECT DISTINCT qualified_name FROM symbols WHERE name = ? OR qualified_name = ?",
+                                         arguments: [lastComponent, name])
+            where q == name || q.hasSuffix("." + name) || q.hasSuffix("::" + name)
+            {
+                out.insert(q)
+            }
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM edges WHERE callee = ?)", arguments: [name]) ?? false {
+                out.insert(name)
+            }
+            if out.isEmpty {
+                // Graph-only nodes (torch ops, externals) by suffix: a scan, only when nothing else matched.
+                for q in try String.fetchAll(db, sql: """
+                    SELECT DISTINCT callee FROM edges WHERE callee LIKE ? ESCAPE '\\' OR callee LIKE ? ESCAPE '\\'
+                    """, arguments: ["%." + Self.likeEscaped(name), "%::" + Self.likeEscaped(name)])
+                {
+                    out.insert(q)
+                }
+            }
+            return out.sorted()
+        }
+    }
+
+    static func likeEscaped(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+    }
+}

@@ -47,6 +47,15 @@ public struct GraphQueries {
     /// The graph node a command-line name denotes: a qualified name or unique suffix of a symbol or of
     /// a graph-only node (torch op, external). Unknown and ambiguous names throw with suggestions.
     public func node(_ name: String) throws -> String {
+        let q = name.trimmingCharacters(in: .whitespaces)
+        let direct = try store.nodeNames(matching: q, lastComponent: NearMiss.lastComponent(q))
+        if direct.contains(q) { return q }
+        if direct.count == 1 { return direct[0] }
+        if direct.count > 1 {
+            let list = direct.prefix(12).map { "  \($0)" }.joined(separator: "\n")
+            throw UserError("marginalia: '\(name)' is ambiguous; it matches \(direct.count) names:\n\(list)")
+        }
+        // Not found: the slow path, for suggestions.
         let lookup = CallGraph.SymbolLookup(names: try store.allQualifiedNames() + (try store.edgeNodeNames()))
         switch lookup.find(name) {
         case .found(let n): return n

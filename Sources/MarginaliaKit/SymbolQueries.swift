@@ -71,7 +71,7 @@ public struct SymbolQueries {
     public func resolve(_ name: String) throws -> [Symbol] {
         let exact = try store.symbols(qualifiedName: name)
         if !exact.isEmpty { return exact }
-        let last = Self.lastComponent(name)
+        let last = NearMiss.lastComponent(name)
         let bySuffix = try store.symbols(nameContaining: last).filter {
             $0.qualifiedName == name || $0.qualifiedName.hasSuffix("." + name) || $0.qualifiedName.hasSuffix("::" + name)
                 || $0.name == name
@@ -96,63 +96,4 @@ public struct SymbolQueries {
         NearMiss.best(for: name, among: try store.allQualifiedNames(), limit: limit)
     }
 
-    static func lastComponent(_ name: String) -> String {
-        var s = Substring(name)
-        if let r = s.range(of: "::", options: .backwards) { s = s[r.upperBound...] }
-        if let d = s.lastIndex(of: ".") { s = s[s.index(after: d)...] }
-        return String(s)
-    }
-}
-
-/// Near-miss suggestions for unknown names.
-public enum NearMiss {
-    /// The `limit` candidates closest to `query`: ranked by edit distance between last components
-    /// (case-insensitive), then by shared substrings; only reasonably close ones are returned.
-    public static func best(for query: String, among candidates: [String], limit: Int = 5) -> [String] {
-        let q = Array(SymbolQueries.lastComponent(query).lowercased().utf8)
-        guard !q.isEmpty else { return [] }
-        let threshold = max(2, q.count / 3)
-        var scored: [(Int, String)] = []
-        for c in candidates {
-            let last = Array(SymbolQueries.lastComponent(c).lowercased().utf8)
-            if abs(last.count - q.count) > threshold {
-                if last.count >= 4, q.count >= 4, (containsSlice(last, q) || containsSlice(q, last)) {
-                    scored.append((threshold, c))
-                }
-                continue
-            }
-            let d = editDistance(q, last, bound: threshold)
-            if d <= threshold { scored.append((d, c)) }
-        }
-        scored.sort { ($0.0, $0.1.count, $0.1) < ($1.0, $1.1.count, $1.1) }
-        var seen = Set<String>()
-        return scored.map(\.1).filter { seen.insert($0).inserted }.prefix(limit).map { $0 }
-    }
-
-    static func containsSlice(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard needle.count <= hay.count else { return false }
-        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] {
-            if Array(hay[i..<(i + needle.count)]) == needle { return true }
-        }
-        return false
-    }
-
-    /// Levenshtein distance, giving up (returning bound + 1) once it exceeds `bound`.
-    static func editDistance(_ a: [UInt8], _ b: [UInt8], bound: Int) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var prev = Array(0...b.count)
-        var cur = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            cur[0] = i
-            var rowMin = cur[0]
-            for j in 1...b.count {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-                rowMin = min(rowMin, cur[j])
-            }
-            if rowMin > bound { return bound + 1 }
-            swap(&prev, &cur)
-        }
-        return prev[b.count]
-    }
 }

@@ -72,6 +72,18 @@ final class FixtureTests: XCTestCase {
             definitionLine: 24, scope: "scale_launcher")])
     }
 
+    func testDependentScopeMemberCalls() throws {
+        // `cpu_impl<T, N>::call(...)` inside a template, once through a macro and once written out.
+        let calls = try file("csrc/cpu_ops.cpp").calls.filter { $0.caller == "cpu_launcher" }
+        let usr = try XCTUnwrap(try file("csrc/cpu_ops.cpp").symbols.first { $0.qualifiedName == "cpu_impl::call" }?.usr)
+        XCTAssertEqual(calls, [
+            CallSite(caller: "cpu_launcher", callee: "call", kind: .macro, file: "csrc/cpu_ops.cpp", range: range(16, 3, 16, 3),
+                     targetUSR: usr, targetName: "cpu_impl::call", viaMacro: "LAUNCH_CPU", argumentCount: 2),
+            CallSite(caller: "cpu_launcher", callee: "cpu_impl<T, 8>::call", kind: .call, file: "csrc/cpu_ops.cpp",
+                     range: range(17, 3, 17, 35), targetUSR: usr, targetName: "cpu_impl::call", argumentCount: 2),
+        ])
+    }
+
     func testRegistrations() throws {
         let scaleUSR = "c:@F@scale#&$@N@at@S@Tensor#S0_#d#"
         XCTAssertEqual(try file("csrc/bindings.cpp").registrations, [
