@@ -6,7 +6,7 @@ import IndexModel
 
 enum Resolution {
     /// Bumped when resolution changes, so the next `index` run rebuilds the edges.
-    static let version = "2"
+    static let version = "3"
 
     struct Result {
         var edges: [EdgeRecord] = []

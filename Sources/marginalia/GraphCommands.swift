@@ -68,14 +68,18 @@ struct PathCommand: ParsableCommand {
     @Argument(help: "Where paths end.") var to: String
     @Option(name: .customLong("max-depth"), help: "Longest path, in hops.") var maxDepth = 24
     @Option(name: .customLong("max-paths"), help: "How many paths.") var maxPaths = 3
+    @Option(help: "A symbol the path must pass through, in order (repeatable): picks one route among equally short ones.")
+    var via: [String] = []
     @OptionGroup var output: GraphOutputOptions
     @OptionGroup var database: DatabaseOptions
     func run() throws {
         try runReporting {
             let q = try GraphQueries(store: try database.store())
             let a = try q.node(from), b = try q.node(to)
-            let result = paths(from: a, to: b, in: q.edges, maxDepth: maxDepth, maxPaths: maxPaths,
-                               minConfidence: try output.confidence())
+            let waypoints = try via.map { try q.node($0) }
+            let result = waypoints.isEmpty
+                ? paths(from: a, to: b, in: q.edges, maxDepth: maxDepth, maxPaths: maxPaths, minConfidence: try output.confidence())
+                : paths(from: a, to: b, via: waypoints, in: q.edges, maxDepth: maxDepth, minConfidence: try output.confidence())
             var out = Output()
             if output.json {
                 out.line(GraphFormat.json(result))

@@ -58,6 +58,26 @@ final class RealVLLMTests: XCTestCase {
         }
         // The shortest static chain is 14 calls long (the path above), so depth 8 cannot reach the API;
         // the whole tree is asked for so that no branch is cut by the display limits.
+        // The route the roadmap describes (Llama, XFormers, the CUDA registration), chosen with waypoints
+        // among the equally short candidate routes.
+        let via = try CLI.run(["path", "vllm.entrypoints.llm.LLM.generate", "vllm::paged_attention_v1_kernel",
+                               "--via", "vllm.model_executor.models.llama.LlamaModel.forward",
+                               "--via", "vllm.attention.backends.xformers.XFormersImpl.forward", "--json", "--db", db],
+                              cache: cache)
+        XCTAssertEqual(via.status, 0, via.stderr)
+        let viaObj = try JSONSerialization.jsonObject(with: Data(via.stdout.utf8)) as! [String: Any]
+        let viaHops = try XCTUnwrap(((viaObj["paths"] as! [[String: Any]]).first)?["hops"] as? [[String: Any]])
+        let viaCallees = viaHops.map { $0["callee"] as! String }
+        for expected in ["vllm.engine.llm_engine.LLMEngine.step", "vllm.model_executor.models.llama.LlamaModel.forward",
+                         "vllm.attention.layer.Attention.forward", "vllm.attention.backends.xformers.XFormersImpl.forward",
+                         "vllm.attention.ops.paged_attn.PagedAttention.forward_decode", "vllm._custom_ops.paged_attention_v1",
+                         "torch.ops._C.paged_attention_v1", "paged_attention_v1_launcher", "vllm::paged_attention_v1_kernel"]
+        {
+            XCTAssertTrue(viaCallees.contains(expected), "\(expected) missing from \(viaCallees)")
+        }
+        XCTAssertTrue(viaHops.contains { ($0["file"] as? String ?? "").hasSuffix("torch_bindings.cpp") && $0["kind"] as? String == "op-binding" },
+                      "the op registration is a hop")
+
         let callers = try CLI.run(["callers", "vllm::paged_attention_v1_kernel", "--depth", "14", "--max-children", "100000",
                                    "--max-nodes", "1000000", "--db", db], cache: cache)
         XCTAssertEqual(callers.status, 0, callers.stderr)
