@@ -50,19 +50,21 @@ let package = Package(
                           dependencies: ["MarginaliaKit", "IndexDatabase", "IndexModel", "Annotations", "CallGraph", "SiteRenderer", "PagedAttention",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: v5),
+        // Shared by the test targets: the package root and the real vLLM releases.
+        .target(name: "MarginaliaTestSupport", swiftSettings: v5),
         .executableTarget(name: "marginalia-bench",
                           dependencies: ["MarginaliaKit", "PagedAttention", "PythonIndexer", "ClangIndexer", "IndexModel"],
                           swiftSettings: v5),
 
         // Test targets are enabled as their tests land (an empty test target does not build).
         .testTarget(name: "IndexModelTests", dependencies: ["IndexModel"], swiftSettings: v5),
-        .testTarget(name: "PythonIndexerTests", dependencies: ["PythonIndexer"], exclude: ["ast_oracle.py"], resources: [.copy("Fixtures")], swiftSettings: v5),
-        .testTarget(name: "ClangIndexerTests", dependencies: ["ClangIndexer"], resources: [.copy("Fixtures")], swiftSettings: v5),
+        .testTarget(name: "PythonIndexerTests", dependencies: ["MarginaliaTestSupport", "PythonIndexer"], exclude: ["ast_oracle.py"], resources: [.copy("Fixtures")], swiftSettings: v5),
+        .testTarget(name: "ClangIndexerTests", dependencies: ["MarginaliaTestSupport", "ClangIndexer"], resources: [.copy("Fixtures")], swiftSettings: v5),
         .testTarget(name: "IndexDatabaseTests", dependencies: ["IndexDatabase"], swiftSettings: v5),
-        .testTarget(name: "CallGraphTests", dependencies: ["CallGraph", "PythonIndexer", "ClangIndexer"], resources: [.copy("Fixtures"), .copy("Data")], swiftSettings: v5),
-        .testTarget(name: "AnnotationsTests", dependencies: ["Annotations", "MarginaliaKit"], swiftSettings: v5),
+        .testTarget(name: "CallGraphTests", dependencies: ["MarginaliaTestSupport", "CallGraph", "PythonIndexer", "ClangIndexer"], resources: [.copy("Fixtures"), .copy("Data")], swiftSettings: v5),
+        .testTarget(name: "AnnotationsTests", dependencies: ["MarginaliaTestSupport", "Annotations", "MarginaliaKit"], swiftSettings: v5),
         .testTarget(name: "SiteRendererTests", dependencies: ["SiteRenderer"], exclude: ["check_site.py", "browser"], swiftSettings: v5),
-        .testTarget(name: "PagedAttentionTests", dependencies: ["PagedAttention"], exclude: ["Oracle", "Golden"], swiftSettings: v5),
-        .testTarget(name: "IntegrationTests", dependencies: ["MarginaliaKit"], swiftSettings: v5),
+        .testTarget(name: "PagedAttentionTests", dependencies: ["MarginaliaTestSupport", "PagedAttention"], exclude: ["Oracle", "Golden"], swiftSettings: v5),
+        .testTarget(name: "IntegrationTests", dependencies: ["MarginaliaTestSupport", "MarginaliaKit"], swiftSettings: v5),
     ]
 )

@@ -1,29 +1,21 @@
 import Foundation
 import IndexModel
 import Yams
+import MarginaliaTestSupport
 import XCTest
 
 /// Access to the real vLLM releases the re-anchoring test set is written against.
 enum ReleaseFixtures {
     static let releases = ["0.6.2", "0.6.3.post1", "0.7.3", "0.8.5", "0.10.2", "0.33.0"]
 
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    static var packageRoot: URL { marginaliaPackageRoot }
 
     static var dataDirectory: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Reanchoring")
     }
 
     /// The unpacked release: `MARGINALIA_VLLM_<version with _>` or else `scripts/fetch-vllm VERSION`.
-    static func checkout(_ version: String) throws -> URL {
-        let key = "MARGINALIA_VLLM_" + version.replacingOccurrences(of: ".", with: "_")
-        if let path = ProcessInfo.processInfo.environment[key], !path.isEmpty { return URL(fileURLWithPath: path) }
-        let out = try run(packageRoot.appendingPathComponent("scripts/fetch-vllm").path, [version])
-        let path = out.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last.map(String.init) ?? ""
-        guard !path.isEmpty else { throw XCTSkip("scripts/fetch-vllm \(version) printed no path") }
-        return URL(fileURLWithPath: path)
-    }
+    static func checkout(_ version: String) throws -> URL { try vllmRelease(version) }
 
     @discardableResult
     static func run(_ tool: String, _ args: [String]) throws -> String {

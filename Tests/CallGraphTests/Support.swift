@@ -3,31 +3,11 @@ import Foundation
 import IndexModel
 import PythonIndexer
 import ClangIndexer
+@_exported import MarginaliaTestSupport
 import XCTest
 
-/// The package root, found from this file's path.
-let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-/// The unpacked vLLM release `version`: from MARGINALIA_VLLM_<version with _> or, when unset, from
-/// `scripts/fetch-vllm` (which downloads it if needed). Throws rather than skipping silently.
-func vllmRelease(_ version: String) throws -> URL {
-    let variable = "MARGINALIA_VLLM_" + version.replacingOccurrences(of: ".", with: "_")
-    if let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty { return URL(fileURLWithPath: path) }
-    let p = Process()
-    p.executableURL = packageRoot.appendingPathComponent("scripts/fetch-vllm")
-    p.arguments = [version]
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-        throw NSError(domain: "fetch-vllm", code: Int(p.terminationStatus),
-                      userInfo: [NSLocalizedDescriptionKey: "scripts/fetch-vllm \(version) failed"])
-    }
-    return URL(fileURLWithPath: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-}
+/// The package root.
+let packageRoot: URL = marginaliaPackageRoot
 
 /// Files under `root` with one of `extensions`, relative, sorted, not following links.
 func files(under root: URL, extensions: Set<String>, skipping: [String] = []) -> [String] {

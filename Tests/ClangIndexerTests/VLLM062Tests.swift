@@ -1,31 +1,13 @@
 import Foundation
 import IndexModel
+import MarginaliaTestSupport
 import XCTest
 
 @testable import ClangIndexer
 
 /// The real vLLM 0.6.2 release: MARGINALIA_VLLM_0_6_2, else fetched with scripts/fetch-vllm.
 enum VLLMRelease {
-    static func path(_ version: String) throws -> URL {
-        let variable = "MARGINALIA_VLLM_" + version.replacingOccurrences(of: ".", with: "_")
-        if let p = ProcessInfo.processInfo.environment[variable], !p.isEmpty { return URL(fileURLWithPath: p) }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = packageRoot.appendingPathComponent("scripts/fetch-vllm")
-        process.arguments = [version]
-        process.currentDirectoryURL = packageRoot
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NSError(domain: "fetch-vllm", code: Int(process.terminationStatus))
-        }
-        let out = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return URL(fileURLWithPath: out.split(separator: "\n").last.map(String.init) ?? out)
-    }
+    static func path(_ version: String) throws -> URL { try vllmRelease(version) }
 }
 
 /// Indexed once for all tests of the class.

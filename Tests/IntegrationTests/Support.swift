@@ -1,4 +1,5 @@
 import Foundation
+@_exported import MarginaliaTestSupport
 import XCTest
 
 /// Runs the built `marginalia` executable and captures its output.
@@ -11,9 +12,7 @@ struct CLI {
         return packageRoot.appendingPathComponent(".build/debug/marginalia")
     }
 
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    static var packageRoot: URL { marginaliaPackageRoot }
 
     struct Result {
         var status: Int32
@@ -42,26 +41,6 @@ struct CLI {
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
                       stderr: String(decoding: e, as: UTF8.self))
     }
-}
-
-/// The path of an unpacked vLLM release: from MARGINALIA_VLLM_<VERSION> (dots as underscores), else
-/// fetched with scripts/fetch-vllm. Fails the test (never skips silently) when it cannot be had.
-func vllmRelease(_ version: String) throws -> URL {
-    let key = "MARGINALIA_VLLM_" + version.replacingOccurrences(of: ".", with: "_")
-    if let p = ProcessInfo.processInfo.environment[key], !p.isEmpty { return URL(fileURLWithPath: p) }
-    let p = Process()
-    p.executableURL = CLI.packageRoot.appendingPathComponent("scripts/fetch-vllm")
-    p.arguments = [version]
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-        throw NSError(domain: "marginalia-tests", code: 1,
-                      userInfo: [NSLocalizedDescriptionKey: "scripts/fetch-vllm \(version) failed"])
-    }
-    return URL(fileURLWithPath: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
 }
 
 func temporaryDirectory(_ name: String) throws -> URL {

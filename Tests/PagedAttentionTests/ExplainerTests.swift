@@ -1,29 +1,15 @@
 import Foundation
+import MarginaliaTestSupport
 import XCTest
 
 /// Keeps EXPLAINER.md honest: every `<!-- check: swift=FILE:A-B:NAME vllm=FILE:C-D:TEXT -->` must
 /// name a Swift range that starts at `func NAME` and ends at its closing brace, and a vLLM 0.6.2
 /// range that contains TEXT in the real release.
 final class ExplainerTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = marginaliaPackageRoot
 
     /// vLLM 0.6.2's unpacked release: $MARGINALIA_VLLM_0_6_2, else scripts/fetch-vllm 0.6.2.
-    static func vllmRoot() throws -> URL {
-        if let p = ProcessInfo.processInfo.environment["MARGINALIA_VLLM_0_6_2"], !p.isEmpty {
-            return URL(fileURLWithPath: p)
-        }
-        let process = Process()
-        process.executableURL = root.appendingPathComponent("scripts/fetch-vllm")
-        process.arguments = ["0.6.2"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.fileReadNoSuchFile) }
-        return URL(fileURLWithPath: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-    }
+    static func vllmRoot() throws -> URL { try vllmRelease("0.6.2") }
 
     func lines(_ url: URL) throws -> [Substring] {
         try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)

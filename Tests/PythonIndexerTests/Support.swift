@@ -1,10 +1,10 @@
 import Foundation
 import IndexModel
+@_exported import MarginaliaTestSupport
 import XCTest
 
 /// The package root, found from this file's path.
-let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+let packageRoot: URL = marginaliaPackageRoot
 
 /// Runs a program and returns its standard output; fails the test on a non-zero exit.
 func runProcess(_ executable: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line)
@@ -50,18 +50,6 @@ func startProcess(_ executable: String, _ arguments: [String]) throws -> () -> (
 }
 
 private final class OutputBox: @unchecked Sendable { var data = Data() }
-
-/// The unpacked vLLM release `version`: from MARGINALIA_VLLM_<version with _> or, when unset, from
-/// `scripts/fetch-vllm` (which downloads it if needed).
-func vllmRelease(_ version: String) throws -> URL {
-    let variable = "MARGINALIA_VLLM_" + version.replacingOccurrences(of: ".", with: "_")
-    if let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty {
-        return URL(fileURLWithPath: path)
-    }
-    let data = try runProcess(packageRoot.appendingPathComponent("scripts/fetch-vllm").path, [version])
-    let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    return URL(fileURLWithPath: path)
-}
 
 /// Every `.py` file under `root` (paths relative to it, `/`-separated, sorted), not following links.
 func pythonFiles(under root: URL) -> [String] {
