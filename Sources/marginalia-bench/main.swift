@@ -3,8 +3,10 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "index":
     runIndexBench(arguments: Array(arguments.dropFirst()))
+case "site":
+    runSiteBench(arguments: Array(arguments.dropFirst()))
 case "paged":
     runPagedAttentionBench(arguments: Array(arguments.dropFirst()))
 default:
-    print("usage: marginalia-bench index CHECKOUT [--runs N] [--skip-clang]\n       marginalia-bench paged")
+    print("usage: marginalia-bench index CHECKOUT [--runs N] [--skip-clang]\n       marginalia-bench site CHECKOUT [--db DB]\n       marginalia-bench paged")
 }
