@@ -4,7 +4,8 @@ import Foundation
 import IndexModel
 
 /// Type facts the Python index may lack, read from the source lines of each Python function
-/// (`lines(file)` gives a file's lines, nil when it cannot be read); lines of nested definitions are
+/// (`lines(file)` gives a file's lines, nil when it cannot be read; it is called from several threads at
+/// once and must be thread-safe); lines of nested definitions are
 /// skipped, and a fact already in `existing` for the same scope and target is never duplicated.
 ///
 /// - `return NAME` / `return CALLEE(...)` (whole statement, over several lines when brackets are open)
@@ -23,8 +24,9 @@ import IndexModel
 ///
 /// `self.x` targets are kept on the class, as the Python indexer does.
 public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPath) -> [String]?) -> [TypeFact] {
-    var known = Set<String>()
-    for f in existing { known.insert(f.scope + "\u{1}" + f.target) }
+    var knownBefore = Set<String>()
+    for f in existing { knownBefore.insert(f.scope + "\u{1}" + f.target) }
+    let known = knownBefore
     var nested: [String: [ClosedRange<Int>]] = [:]
     for s in symbols where s.language == .python && (s.kind.isCallable || s.kind == .class) {
         nested[s.parent, default: []].append(s.range.lines)
@@ -37,13 +39,23 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
         byFile[s.file, default: []].append(s)
         if kinds[s.parent] == .class { classOf[s.qualifiedName] = s.parent }
     }
-    var out: [TypeFact] = []
-    func emit(_ scope: String, _ target: String, _ expr: String, _ origin: TypeFact.Origin, _ file: RepoPath, _ line: Int) {
-        if known.contains(scope + "\u{1}" + target) { return }
-        out.append(TypeFact(scope: scope, target: target, expression: expr, origin: origin, file: file, line: line))
-    }
-    for (file, fns) in byFile.sorted(by: { $0.key < $1.key }) {
-        guard let text = lines(file) else { continue }
+    // Files are independent: both cores read them, and the facts are joined in file order.
+    let files = byFile.sorted(by: { $0.key < $1.key })
+    var perFile = [[TypeFact]](repeating: [], count: files.count)
+    let lock = NSLock()
+    DispatchQueue.concurrentPerform(iterations: files.count) { index in
+        let (file, fns) = files[index]
+        var out: [TypeFact] = []
+        // Targets bound in this file (scopes never span files): kept apart from the shared `known`,
+        // which the workers only read.
+        var localKnown = Set<String>()
+        defer { lock.lock(); perFile[index] = out; lock.unlock() }
+        func emit(_ scope: String, _ target: String, _ expr: String, _ origin: TypeFact.Origin, _ file: RepoPath, _ line: Int) {
+            let key = scope + "\u{1}" + target
+            if known.contains(key) || localKnown.contains(key) { return }
+            out.append(TypeFact(scope: scope, target: target, expression: expr, origin: origin, file: file, line: line))
+        }
+        guard let text = lines(file) else { return }
         for fn in fns.sorted(by: { $0.range.start < $1.range.start }) {
             let annotatedReturn = known.contains(fn.qualifiedName + "\u{1}return")
             let inner = nested[fn.qualifiedName] ?? []
@@ -121,7 +133,7 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
                                 out.append(TypeFact(scope: p.scope, target: p.target, expression: branch, origin: .assignedName, file: file, line: n))
                             }
                         }
-                        known.insert(p.scope + "\u{1}" + p.target)
+                        localKnown.insert(p.scope + "\u{1}" + p.target)
                     } else if isSubscriptOfDotted(rhs) {
                         emit(p.scope, p.target, rhs, .assignedName, file, n)
                     } else if let element = comprehensionCallee(rhs) {
@@ -138,7 +150,7 @@ public func sourceFacts(symbols: [Symbol], existing: [TypeFact], lines: (RepoPat
             }
         }
     }
-    return out
+    return perFile.flatMap { $0 }
 }
 
 private func firstParameterName(_ signature: String) -> String? {

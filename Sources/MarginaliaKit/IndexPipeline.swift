@@ -145,6 +145,7 @@ public struct IndexPipeline {
             let replaced = Set(newUnits.map(\.path)).union(report.deletedUnits)
             var input = try GraphInputs.load(from: store, excludingUnits: replaced)
             input.add(newUnits)
+            clock.lap("load", into: &report)
             let resolved = Resolution.resolve(input, root: scanner.root)
             update.edges = resolved.edges
             report.unresolved = resolved.unresolved

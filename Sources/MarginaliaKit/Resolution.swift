@@ -17,8 +17,14 @@ enum Resolution {
         let macros = NamespaceMacros.derive(buildFiles: buildFiles(root: root))
         var input = GraphInput(files: inputs.units, macros: macros)
         let cache = LineCache(root: root)
+        let t0 = DispatchTime.now().uptimeNanoseconds
         supplementFromSource(&input, lines: { cache.lines($0) })
+        let t1 = DispatchTime.now().uptimeNanoseconds
         let graph = CallGraph.resolve(input)
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        if ProcessInfo.processInfo.environment["MARGINALIA_TRACE"] != nil {
+            FileHandle.standardError.write(Data("resolve: supplement \(Double(t1 - t0) / 1e9) s, graph \(Double(t2 - t1) / 1e9) s\n".utf8))
+        }
         var result = Result()
         result.edges = graph.edges.map {
             EdgeRecord(caller: $0.caller, callee: $0.callee, kind: $0.kind.rawValue, confidence: $0.confidence.rawValue,

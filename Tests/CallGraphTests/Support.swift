@@ -27,8 +27,11 @@ func files(under root: URL, extensions: Set<String>, skipping: [String] = []) ->
 final class SourceCache: @unchecked Sendable {
     let root: URL
     private var cache: [RepoPath: [String]] = [:]
+    private let lock = NSLock()
     init(root: URL) { self.root = root }
+    /// Thread-safe: `sourceFacts` reads files from both cores.
     func lines(_ file: RepoPath) -> [String]? {
+        lock.lock(); defer { lock.unlock() }
         if let c = cache[file] { return c }
         guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(file.rawValue).path) else { return nil }
         let text = String(decoding: data, as: UTF8.self)

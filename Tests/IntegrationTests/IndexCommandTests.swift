@@ -61,10 +61,19 @@ final class IndexCommandTests: XCTestCase {
         let again = try CLI.run(["index", tree.path, "--json"], cache: cache)
         XCTAssertEqual(try summary(again)["reindexed_units"] as? Int, 0)
 
-        try write("def helper():\n    return 1\n\ndef added():\n    pass\n", to: tree.appendingPathComponent("pkg/engine.py"))
+        try write("def helper():\n    return 1\n\ndef added():\n    return helper()\n", to: tree.appendingPathComponent("pkg/engine.py"))
         let changed = try CLI.run(["index", tree.path, "--json"], cache: cache)
         XCTAssertEqual(try summary(changed)["reindexed_units"] as? Int, 1)
         XCTAssertEqual(try CLI.run(["def", "pkg.engine.added"], cache: cache).status, 0)
+        // The incremental index answers exactly as a fresh one over the same files.
+        let fresh = cache.appendingPathComponent("fresh.sqlite").path
+        XCTAssertEqual(try CLI.run(["index", tree.path, "--db", fresh], cache: cache).status, 0)
+        for what in ["symbols", "edges"] {
+            let incremental = try CLI.run(["export", what], cache: cache)
+            let full = try CLI.run(["export", what, "--db", fresh], cache: cache)
+            XCTAssertEqual(incremental.stdout, full.stdout, "export \(what) differs after an incremental run")
+            XCTAssertFalse(full.stdout.isEmpty)
+        }
         let gone = try CLI.run(["def", "pkg.engine.Engine.step"], cache: cache)
         XCTAssertNotEqual(gone.status, 0)
 
