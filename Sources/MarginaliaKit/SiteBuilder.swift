@@ -33,6 +33,15 @@ public struct SiteRunReport: Sendable {
 }
 
 public enum SiteBuilder {
+    /// Stage timings on standard error when MARGINALIA_TRACE is set (never in the output).
+    static func trace(_ label: String, since start: inout UInt64) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        if ProcessInfo.processInfo.environment["MARGINALIA_TRACE"] != nil {
+            FileHandle.standardError.write(Data("site: \(label) \(Double(now - start) / 1e9) s\n".utf8))
+        }
+        start = now
+    }
+
     /// Kinds that get a symbol page.
     static let pageKinds: Set<SymbolKind> = [.class, .function, .method, .lambda, .kernel, .deviceFunction, .struct,
                                              .enum, .module]
@@ -53,6 +62,7 @@ public enum SiteBuilder {
         let release = try store.meta("release") ?? ""
         progress.progress(phase: "site", done: 0, total: 0, current: "reading the index")
         var diagnostics: [Diagnostic] = []
+        var clock = DispatchTime.now().uptimeNanoseconds
 
         // Symbols with pages, ids stable across runs: the qualified name, and for a second definition
         // of the same name (overloads, a CPU and a CUDA implementation) the name plus its file.
@@ -97,6 +107,7 @@ public enum SiteBuilder {
                        callees: Array((callees[s.qualifiedName] ?? []).prefix(400)), launchSites: launches[s.qualifiedName] ?? [])
         }
 
+        trace("symbols and edges", since: &clock)
         // Source files with highlighting and identifier links.
         let fileRecords = try store.files().filter { $0.status == "ok" }
         var defsByFile: [RepoPath: [(SourceRange, SiteSymbolID)]] = [:]
@@ -135,6 +146,7 @@ public enum SiteBuilder {
             lock.lock(); files[i] = f; lock.unlock()
         }
 
+        trace("files", since: &clock)
         // Notes, re-anchored against this checkout (the drift page and the notes beside the code).
         progress.progress(phase: "site", done: 0, total: 0, current: "re-anchoring notes")
         let noteSet = NoteDirectory(root: options.notes).load()
@@ -146,6 +158,7 @@ public enum SiteBuilder {
         let lookup = SymbolTable(symbols: all)
         // Bodies are rendered once the model's pages are known (links need them): placeholders first.
         let placeholder = TrustedHTML(trusted: "")
+        trace("re-anchoring", since: &clock)
         var notes: [SiteNote] = []
         var drift: [DriftResult] = []
         for n in noteSet.notes {
@@ -243,7 +256,9 @@ public enum SiteBuilder {
         for i in model.articles.indices { model.articles[i].body = render(articleMarkdown[i]) }
         model = GraphvizLayout().layoutTours(of: model)
         progress.progress(phase: "site", done: 0, total: 0, current: "rendering")
+        trace("model", since: &clock)
         let report = try renderSite(model: model, theme: options.theme, output: options.output)
+        trace("render and write", since: &clock)
         return SiteRunReport(site: report, pages: report.filesProduced, notes: notes.count, diagnostics: diagnostics + report.diagnostics)
     }
 
