@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "ClangIndexerTests", dependencies: ["MarginaliaTestSupport", "ClangIndexer"], resources: [.copy("Fixtures")], swiftSettings: v5),
         .testTarget(name: "IndexDatabaseTests", dependencies: ["IndexDatabase"], swiftSettings: v5),
         .testTarget(name: "CallGraphTests", dependencies: ["MarginaliaTestSupport", "CallGraph", "PythonIndexer", "ClangIndexer"], resources: [.copy("Fixtures"), .copy("Data")], swiftSettings: v5),
-        .testTarget(name: "AnnotationsTests", dependencies: ["MarginaliaTestSupport", "Annotations", "MarginaliaKit"], swiftSettings: v5),
+        .testTarget(name: "AnnotationsTests", dependencies: ["MarginaliaTestSupport", "Annotations", "MarginaliaKit"], exclude: ["Reanchoring"], swiftSettings: v5),
         .testTarget(name: "SiteRendererTests", dependencies: ["SiteRenderer"], exclude: ["check_site.py", "browser"], swiftSettings: v5),
         .testTarget(name: "PagedAttentionTests", dependencies: ["MarginaliaTestSupport", "PagedAttention"], exclude: ["Oracle", "Golden"], swiftSettings: v5),
         .testTarget(name: "IntegrationTests", dependencies: ["MarginaliaTestSupport", "MarginaliaKit"], swiftSettings: v5),
