@@ -214,14 +214,15 @@ public enum SiteBuilder {
         let symbolByQName = Dictionary(all.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { a, _ in a })
         let reach = KernelReach(edges: edges, symbolKinds: symbolByQName.mapValues(\.kind), languages: symbolByQName.mapValues(\.language))
         var kernels: [KernelRow] = []
+        var outgoing: [String: [String]] = [:]
+        for e in edges where e.kind == "call" || e.kind == "macro" { outgoing[e.caller, default: []].append(e.callee) }
         for (s, id) in pageSymbols where s.kind == .kernel {
             let (ops, py) = reach.reaching(s.qualifiedName)
-            let attrs = s.attributes
             kernels.append(KernelRow(
                 kernel: id, name: s.name, file: s.file, line: s.range.start.line,
-                templateParameters: attrs.filter { $0.hasPrefix("template") }.map { String($0.drop { $0 != " " }).trimmingCharacters(in: .whitespaces) },
-                launchBounds: attrs.first { $0.hasPrefix("__launch_bounds__") } ?? "",
-                sharedMemory: attrs.filter { $0.hasPrefix("shared:") }.map { String($0.dropFirst(7)).trimmingCharacters(in: .whitespaces) },
+                templateParameters: templateParameters(s.signature),
+                launchBounds: s.attributes.first { $0.hasPrefix("__launch_bounds__") } ?? "",
+                sharedMemory: sharedMemory(of: s, symbols: symbolByQName, calls: outgoing),
                 launchSites: launches[s.qualifiedName] ?? [], torchOps: ops, pythonCallers: py.compactMap(siteID),
                 notes: notes.filter { $0.anchors.contains { $0.symbol == id } }.map(\.id)))
         }
@@ -260,6 +261,54 @@ public enum SiteBuilder {
         let report = try renderSite(model: model, theme: options.theme, output: options.output)
         trace("render and write", since: &clock)
         return SiteRunReport(site: report, pages: report.filesProduced, notes: notes.count, diagnostics: diagnostics + report.diagnostics)
+    }
+
+    /// `template <typename T, int N>` at the head of a C++ signature, as a list of parameters.
+    static func templateParameters(_ signature: String) -> [String] {
+        guard signature.hasPrefix("template"), let open = signature.firstIndex(of: "<") else { return [] }
+        // Angle brackets nest only outside parentheses (`(N > 0)` is a comparison).
+        var angles = 0, parens = 0, current = "", out: [String] = []
+        for ch in signature[signature.index(after: open)...] {
+            if ch == "(" { parens += 1 }
+            if ch == ")" { parens -= 1 }
+            if parens == 0 && ch == "<" { angles += 1 }
+            if parens == 0 && ch == ">" {
+                if angles == 0 { break }
+                angles -= 1
+            }
+            if ch == "," && angles == 0 && parens == 0 {
+                out.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
+            } else {
+                current.append(ch)
+            }
+        }
+        let last = current.trimmingCharacters(in: .whitespaces)
+        if !last.isEmpty { out.append(last) }
+        return out
+    }
+
+    /// The `__shared__` declarations of a kernel and of the device functions it calls (two levels), the
+    /// latter prefixed with the function that declares them: vLLM's kernels are often thin wrappers.
+    static func sharedMemory(of kernel: Symbol, symbols: [String: Symbol], calls: [String: [String]]) -> [String] {
+        func own(_ s: Symbol) -> [String] {
+            s.attributes.filter { $0.hasPrefix("shared:") }.map { String($0.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+        }
+        var out = own(kernel)
+        var seen: Set<String> = [kernel.qualifiedName]
+        var frontier = [kernel.qualifiedName]
+        for _ in 0..<2 {
+            var next: [String] = []
+            for n in frontier {
+                for callee in (calls[n] ?? []).sorted() where seen.insert(callee).inserted {
+                    guard let d = symbols[callee], d.kind == .deviceFunction else { continue }
+                    out += own(d).map { "\($0)  (in \(d.name))" }
+                    next.append(callee)
+                }
+            }
+            frontier = next
+        }
+        return out
     }
 
     /// The callee's name inside a call: the last identifier of the callee text, searched from the
