@@ -166,7 +166,7 @@ public enum SiteBuilder {
             for (i, a) in n.anchors.enumerated() {
                 let old = a.evidence?.symbolLines.map { $0.start...$0.end } ?? a.lines.map { $0.start...$0.end } ?? 1...1
                 guard let res = resolutionByNote[n.id.rawValue]?[i] else { continue }
-                let status = SiteRenderer.AnchorStatus(rawValue: res.status.rawValue) ?? .orphaned
+                let status = res.status
                 let placed = res.status.isAttached ? res.anchor : a
                 let span = placed.lines.map { $0.start...$0.end } ?? placed.evidence?.symbolLines.map { $0.start...$0.end } ?? old
                 anchors.append(SiteRenderer.NoteAnchor(

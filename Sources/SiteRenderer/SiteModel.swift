@@ -203,29 +203,6 @@ public struct LaunchSite: Hashable, Sendable {
     }
 }
 
-/// How a note's anchor fared when re-anchored to the current code (the notes module's statuses).
-public enum AnchorStatus: String, Hashable, Codable, Sendable, CaseIterable {
-    /// The anchored text is where it was.
-    case exact
-    /// The same text, at other lines or in another file.
-    case moved
-    /// Found, but the text changed.
-    case edited
-    /// The symbol has another name now; its body is similar.
-    case renamed
-    /// The file's code now lives in several files.
-    case split
-    /// The file's code now lives in a file that also took another file's code.
-    case merged
-    /// Several candidates, none picked; the note shows its last known place.
-    case ambiguous
-    /// Not found; the note shows its last known place.
-    case orphaned
-
-    /// True when the anchor sits on code of the current release (placed beside its lines).
-    public var isAttached: Bool { self != .ambiguous && self != .orphaned }
-}
-
 /// Where a note is attached.
 public struct NoteAnchor: Hashable, Sendable {
     /// The current place (for orphans: the last known place). A folder of the site (`vllm/core`, with
