@@ -59,14 +59,23 @@ final class LineCache: @unchecked Sendable {
     init(root: URL) { self.root = root }
 
     func lines(_ path: RepoPath) -> [String]? {
-        lock.lock(); defer { lock.unlock() }
-        if let l = cache[path] { return l }
+        lock.lock()
+        if let l = cache[path] { lock.unlock(); return l }
+        lock.unlock()
+        // Read and split outside the lock, so threads reading different files do not wait on each other.
         guard let d = FileManager.default.contents(atPath: root.appendingPathComponent(path.rawValue).path) else {
             return nil
         }
         let l = String(decoding: d, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lock.lock(); defer { lock.unlock() }
+        if let other = cache[path] { return other }
         cache[path] = l
         return l
+    }
+
+    /// Reads `paths` on all cores ahead of use.
+    func prefetch(_ paths: [RepoPath]) {
+        DispatchQueue.concurrentPerform(iterations: paths.count) { _ = lines(paths[$0]) }
     }
 
     func line(_ path: RepoPath, _ n: Int) -> String? {

@@ -80,15 +80,19 @@ public enum SiteBuilder {
         }
         func siteID(_ qname: String) -> SiteSymbolID? { ids[qname]?.first?.1 }
 
+        trace("symbols", since: &clock)
         let lines = LineCache(root: root)
         let edges = try store.allEdges()
+        trace("edges", since: &clock)
         var callers: [String: [SiteEdge]] = [:], callees: [String: [SiteEdge]] = [:]
         var launches: [String: [LaunchSite]] = [:]
         let calls = try store.allCalls()
+        trace("calls", since: &clock)
         var launchConfig: [String: String] = [:]
         for c in calls where c.kind == .launch {
             launchConfig["\(c.file.rawValue):\(c.range.start.line)"] = c.launchConfig
         }
+        lines.prefetch(Array(Set(edges.map(\.file))))
         for e in edges {
             let src = lines.line(e.file, e.line) ?? ""
             let conf = confidenceValue(e.confidence)
