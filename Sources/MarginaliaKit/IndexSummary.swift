@@ -20,6 +20,11 @@ public enum IndexSummary {
             line("  unresolved call sites: \(u)")
         }
         line("  translation units / files with parse errors: \(r.unitsWithErrors.count)")
+        let warned = Set(r.diagnostics.filter { $0.severity == .warning }.map(\.file))
+        if !warned.isEmpty {
+            let shown = warned.sorted().prefix(5).map(\.rawValue).joined(separator: ", ")
+            line("  files with warnings (e.g. bytes that are not UTF-8): \(warned.count) (\(shown)\(warned.count > 5 ? ", ..." : ""))")
+        }
         if !r.skipped.isEmpty {
             line("  skipped or partly indexed files: \(r.skipped.count)")
             for f in r.skipped { line("    \(f.path): \(f.message.isEmpty ? f.status : f.message)") }

@@ -41,6 +41,7 @@ final class IndexCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("pkg/huge.py: larger than 5 MB"), r.stdout)
         XCTAssertTrue(r.stdout.contains("pkg/nul.py: contains NUL bytes"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("files with warnings") && r.stdout.contains("pkg/latin.py"), r.stdout)
 
         let find = try CLI.run(["find", "step", "--json"], cache: cache)
         XCTAssertEqual(find.status, 0, find.stderr)
