@@ -20,6 +20,12 @@ struct NotesCommand: ParsableCommand {
                       NotesCapture.self, NotesLint.self])
 }
 
+/// Prints a notes command's output and exits with its status.
+func finish(_ out: CommandOutput) throws {
+    FileHandle.standardOutput.write(Data(out.text.utf8))
+    if out.status != 0 { throw ExitCode(out.status) }
+}
+
 func printDiagnostics(_ diags: [IndexModel.Diagnostic]) {
     for d in diags { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
 }
@@ -113,8 +119,7 @@ struct NotesCheck: ParsableCommand {
             let out = NotesCommands.check(set, target: try target.snapshot(),
                                           previous: NotesService.previousSymbols(release: release),
                                           json: target.json, strict: target.strict)
-            FileHandle.standardOutput.write(Data(out.text.utf8))
-            if out.status != 0 { throw ExitCode(out.status) }
+            try finish(out)
         }
     }
 }
@@ -130,8 +135,7 @@ struct NotesMigrate: ParsableCommand {
             let out = try NotesCommands.migrate(dir, target: try target.snapshot(),
                                                 previous: NotesService.previousSymbols(release: release),
                                                 json: target.json, strict: target.strict)
-            FileHandle.standardOutput.write(Data(out.text.utf8))
-            if out.status != 0 { throw ExitCode(out.status) }
+            try finish(out)
         }
     }
 }
@@ -145,8 +149,7 @@ struct NotesCapture: ParsableCommand {
         try runReporting {
             let out = try NotesCommands.capture(notes.directory, snapshot: try NotesService.snapshot(store: try database.store()),
                                                 force: force)
-            FileHandle.standardOutput.write(Data(out.text.utf8))
-            if out.status != 0 { throw ExitCode(out.status) }
+            try finish(out)
         }
     }
 }
@@ -159,8 +162,7 @@ struct NotesLint: ParsableCommand {
         try runReporting {
             let out = NotesCommands.lint(notes.directory.load(), lookup: try StoreSymbolLookup(store: try database.store()),
                                          displayPrefix: notes.notes)
-            FileHandle.standardOutput.write(Data(out.text.utf8))
-            if out.status != 0 { throw ExitCode(out.status) }
+            try finish(out)
         }
     }
 }
