@@ -44,7 +44,7 @@ let package = Package(
                 swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "MarginaliaKit",
                 dependencies: ["IndexModel", "PythonIndexer", "ClangIndexer", "IndexDatabase", "CallGraph",
-                               "Annotations", "SiteRenderer"],
+                               "Annotations", "SiteRenderer", "Yams"],
                 swiftSettings: v5),
         .executableTarget(name: "marginalia",
                           dependencies: ["MarginaliaKit", "IndexDatabase", "IndexModel", "Annotations", "CallGraph", "SiteRenderer", "PagedAttention",

@@ -165,6 +165,9 @@ public struct ResolvedGraph: Codable, Sendable {
     public var unresolved: [UnresolvedCall]
     /// Number of call sites seen, per language family ("python", "cpp").
     public var callSiteCounts: [String: Int]
+    /// Direct bases of every Python class of the checkout, resolved (checkout and external classes), for
+    /// the profile filter of queries.
+    public var classBases: [String: [String]] = [:]
 
     public init(edges: [Edge], nodes: [GraphNode], unresolved: [UnresolvedCall], callSiteCounts: [String: Int]) {
         self.edges = edges

@@ -19,6 +19,8 @@ public struct GraphInput: Sendable {
     public var exports: [RepoPath: [String]]
     /// How the build names torch op namespaces (`TORCH_EXTENSION_NAME`).
     public var macros: NamespaceMacros
+    /// Names whose run-time class a profile choice gives (see `RunProfile.typeBindings`).
+    public var bindings: [TypeBinding] = []
 
     public init(symbols: [Symbol] = [], calls: [CallSite] = [], imports: [Import] = [], typeFacts: [TypeFact] = [],
                 registrations: [Registration] = [], exports: [RepoPath: [String]] = [:],

@@ -143,6 +143,8 @@ final class PythonWorld {
     private var nameMemo: [String: Evaluation] = [:]
     private var memberMemo: [String: Evaluation] = [:]
     private var factMemo: [String: [Typed]] = [:]
+    /// Names whose run-time class a profile choice gives (scope + "\u{1}" + target).
+    var bindings: [String: TypeBinding] = [:]
     private var returnMemo: [String: [Typed]] = [:]
     private var mroMemo: [String: (classes: [String], externals: [String])] = [:]
     private var overrideMemo: [String: [String]] = [:]
@@ -433,6 +435,16 @@ final class PythonWorld {
         if inProgress.contains("f" + key) { return [] }
         inProgress.insert("f" + key)
         defer { inProgress.remove("f" + key) }
+        if let b = bindings[key] {
+            // A profile choice names the classes vLLM builds here at run time (the model from the
+            // architecture registry): more specific than any annotation (`self.model: nn.Module`).
+            let conf: Confidence = b.classes.count == 1 ? .inferred : .candidate
+            let result = b.classes.filter { symbolsByQN[$0] != nil }.map {
+                Typed(value: .instance($0, dynamic: false), confidence: conf,
+                      note: "\(target): run-time choice '\(b.choice)' (one of \(b.classes.count) in the profile)")
+            }
+            if !result.isEmpty { factMemo[key] = result; return result }
+        }
         let facts = factsByScope[scope]?[target] ?? []
         // Stated types win over assignments: an annotation says what every assignment must satisfy.
         let stated = facts.filter { $0.origin == .annotation || $0.origin == .parameter || $0.origin == .returns }
@@ -591,6 +603,17 @@ final class PythonWorld {
     }
 
     // MARK: Classes
+
+    /// Direct bases (checkout classes, then external ones) of every class of the checkout that has any.
+    func resolvedBases() -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for c in classQNs {
+            let b = basesOf(c)
+            let all = b.classes + b.externals
+            if !all.isEmpty { out[c] = all }
+        }
+        return out
+    }
 
     /// The classes of the checkout a class names as bases, in order, and its external bases.
     func directBases(_ cls: String) -> [String] { basesOf(cls).classes }

@@ -62,6 +62,7 @@ final class Resolver {
             extensions.insert(r.namespace.isEmpty ? input.macros.expand(r.namespaceExpression, in: r.file) : r.namespace)
         }
         py.extensionModules = extensions
+        for b in input.bindings { py.bindings[b.scope + "\u{1}" + b.target] = b }
         for s in input.symbols where s.language != .python {
             if !s.usr.isEmpty, !(cppByUSR[s.usr]?.contains(s.qualifiedName) ?? false) {
                 cppByUSR[s.usr, default: []].append(s.qualifiedName)
@@ -89,7 +90,9 @@ final class Resolver {
         let sortedEdges = edges.values.sorted()
         let sortedNodes = nodes.values.sorted()
         let sortedUnresolved = unresolved.sorted { ($0.file, $0.line, $0.callee) < ($1.file, $1.line, $1.callee) }
-        return ResolvedGraph(edges: sortedEdges, nodes: sortedNodes, unresolved: sortedUnresolved, callSiteCounts: counts)
+        var graph = ResolvedGraph(edges: sortedEdges, nodes: sortedNodes, unresolved: sortedUnresolved, callSiteCounts: counts)
+        graph.classBases = py.resolvedBases()
+        return graph
     }
 
     func add(_ e: Edge) {

@@ -98,7 +98,7 @@ public final class IndexStore: @unchecked Sendable {
     let dbQueue: DatabaseQueue
 
     /// The current schema version (the number of registered migrations).
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// Opens (creating and migrating if needed) the index at `path`.
     public init(path: String, readOnly: Bool = false) throws {
@@ -182,6 +182,15 @@ public final class IndexStore: @unchecked Sendable {
                 CREATE INDEX edges_callee ON edges(callee);
                 """)
         }
+        // The resolved class hierarchy, written with the edges: run-time profiles narrow queries by it.
+        m.registerMigration("v2-class-bases") { db in
+            try db.execute(sql: """
+                CREATE TABLE class_bases (class TEXT NOT NULL, base TEXT NOT NULL, position INTEGER NOT NULL,
+                                          PRIMARY KEY (class, position));
+                """)
+            // Indexes written before this table have no hierarchy: resolve again on the next run.
+            try db.execute(sql: "DELETE FROM meta WHERE key = 'edges_version'")
+        }
         return m
     }
 
@@ -197,6 +206,8 @@ public final class IndexStore: @unchecked Sendable {
         public var deletedUnits: [RepoPath] = []
         /// When set, the edge table is replaced by these.
         public var edges: [EdgeRecord]? = nil
+        /// When set (with `edges`), the class hierarchy is replaced by this: class -> direct bases in order.
+        public var classBases: [String: [String]]? = nil
         /// Key/value pairs for the meta table (checkout root, release, ...).
         public var meta: [String: String] = [:]
         public init() {}
@@ -226,6 +237,13 @@ public final class IndexStore: @unchecked Sendable {
                 for e in edges {
                     try st.execute(arguments: [e.caller, e.callee, e.kind, e.confidence, e.file.rawValue, e.line,
                                                e.column, e.evidence])
+                }
+            }
+            if let bases = update.classBases {
+                try db.execute(sql: "DELETE FROM class_bases")
+                let st = try db.makeStatement(sql: "INSERT INTO class_bases VALUES (?,?,?)")
+                for (c, bs) in bases.sorted(by: { $0.key < $1.key }) {
+                    for (i, b) in bs.enumerated() { try st.execute(arguments: [c, b, i]) }
                 }
             }
             for (k, v) in update.meta.sorted(by: { $0.key < $1.key }) {
@@ -512,6 +530,17 @@ public final class IndexStore: @unchecked Sendable {
     static func edge(_ r: Row) -> EdgeRecord {
         EdgeRecord(caller: r["caller"], callee: r["callee"], kind: r["kind"], confidence: r["confidence"],
                    file: RepoPath(r["file"] as String), line: r["line"], column: r["col"], evidence: r["evidence"])
+    }
+
+    /// The resolved class hierarchy: class -> direct bases, in order.
+    public func classBases() throws -> [String: [String]] {
+        try dbQueue.read { db in
+            var out: [String: [String]] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT class, base FROM class_bases ORDER BY class, position") {
+                out[r["class"] as String, default: []].append(r["base"])
+            }
+            return out
+        }
     }
 
     public func edges(from caller: String) throws -> [EdgeRecord] {

@@ -140,16 +140,22 @@ public struct IndexPipeline {
 
         // Resolution over the whole checkout, only when something changed.
         let edgesVersion = try store.meta("edges_version")
-        if !newUnits.isEmpty || !report.deletedUnits.isEmpty || edgesVersion != Resolution.version {
+        // The release's default profile names the classes vLLM builds at run time (the model); its
+        // bindings are part of what the edges depend on.
+        let release = Self.release(of: scanner.root) ?? ""
+        let bindings = (try? Profiles.defaultProfile(release: release))??.typeBindings ?? []
+        let version = Resolution.version(bindings: bindings)
+        if !newUnits.isEmpty || !report.deletedUnits.isEmpty || edgesVersion != version {
             progress.progress(phase: "resolve", done: 0, total: 1, current: "call graph")
             let replaced = Set(newUnits.map(\.path)).union(report.deletedUnits)
             var input = try GraphInputs.load(from: store, excludingUnits: replaced)
             input.add(newUnits)
             clock.lap("load", into: &report)
-            let resolved = Resolution.resolve(input, root: scanner.root)
+            let resolved = Resolution.resolve(input, root: scanner.root, bindings: bindings)
             update.edges = resolved.edges
+            update.classBases = resolved.classBases
             report.unresolved = resolved.unresolved
-            update.meta["edges_version"] = Resolution.version
+            update.meta["edges_version"] = version
         }
         clock.lap("resolve", into: &report)
 

@@ -6,16 +6,30 @@ import IndexModel
 
 enum Resolution {
     /// Bumped when resolution changes, so the next `index` run rebuilds the edges.
-    static let version = "3"
+    static let version = "4"
+
+    /// The version stored with the edges: the resolver's and the profile bindings it was given.
+    static func version(bindings: [TypeBinding]) -> String {
+        guard !bindings.isEmpty else { return version }
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in bindings {
+            for byte in (b.scope + "\u{1}" + b.target + "\u{1}" + b.classes.joined(separator: ",") + "\u{2}").utf8 {
+                h = (h ^ UInt64(byte)) &* 0x100000001b3
+            }
+        }
+        return version + "+" + String(h, radix: 16)
+    }
 
     struct Result {
         var edges: [EdgeRecord] = []
+        var classBases: [String: [String]] = [:]
         var unresolved: [String: Int] = [:]
     }
 
-    static func resolve(_ inputs: GraphInputs, root: URL) -> Result {
+    static func resolve(_ inputs: GraphInputs, root: URL, bindings: [TypeBinding] = []) -> Result {
         let macros = NamespaceMacros.derive(buildFiles: buildFiles(root: root))
         var input = GraphInput(files: inputs.units, macros: macros)
+        input.bindings = bindings
         let cache = LineCache(root: root)
         let t0 = DispatchTime.now().uptimeNanoseconds
         supplementFromSource(&input, lines: { cache.lines($0) })
@@ -30,6 +44,7 @@ enum Resolution {
             EdgeRecord(caller: $0.caller, callee: $0.callee, kind: $0.kind.rawValue, confidence: $0.confidence.rawValue,
                        file: $0.file, line: $0.line, column: $0.column, evidence: $0.note)
         }
+        result.classBases = graph.classBases
         for u in graph.unresolved { result.unresolved[u.reason.rawValue, default: 0] += 1 }
         return result
     }

@@ -24,14 +24,34 @@ struct GraphOutputOptions: ParsableArguments {
     }
 }
 
+/// The run-time configuration a graph query follows.
+struct ProfileOptions: ParsableArguments {
+    @Option(help: "Run-time profile: a name, a YAML file, or 'none' (default: the release's own, Annotations/profiles/vllm-RELEASE.yaml).")
+    var profile: String?
+    @Option(help: "Change one choice of the profile, KEY=VALUE (repeatable), e.g. attention_backend=XFORMERS.")
+    var assume: [String] = []
+    @Flag(name: .customLong("include-warmup"), help: "Follow warm-up, profiling and CUDA-graph capture routes too.")
+    var includeWarmup = false
+    @Flag(name: .customLong("include-tests"), help: "Follow code under tests/, benchmarks/ and examples/ too.")
+    var includeTests = false
+
+    func configuration(_ q: GraphQueries) throws -> QueryConfiguration {
+        try q.configuration(profile: profile, assume: assume, includeWarmup: includeWarmup, includeTests: includeTests)
+    }
+}
+
 struct TreeCommand {
-    static func run(_ symbol: String, direction: Direction, depth: Int, output: GraphOutputOptions, database: DatabaseOptions) throws {
+    static func run(_ symbol: String, direction: Direction, depth: Int, output: GraphOutputOptions, profile: ProfileOptions,
+                    database: DatabaseOptions) throws {
         try runReporting {
             let q = try GraphQueries(store: try database.store())
             let node = try q.node(symbol)
-            let tree = callTree(node, direction: direction, in: q.edges, depth: depth, minConfidence: try output.confidence(),
+            let config = try profile.configuration(q)
+            let view = q.edges(under: config, hierarchy: try q.hierarchy(), endpoints: [node])
+            let tree = callTree(node, direction: direction, in: view, depth: depth, minConfidence: try output.confidence(),
                                 maxChildren: output.maxChildren, maxNodes: output.maxNodes)
             var out = Output()
+            if !output.json && !output.dot { out.line(config.headline) }
             if output.json {
                 out.line(GraphFormat.jsonLines(GraphFormat.edges(of: tree)).trimmingCharacters(in: .newlines))
             } else if output.dot {
@@ -49,8 +69,9 @@ struct CallersCommand: ParsableCommand {
     @Argument(help: "A qualified name or unique suffix.") var symbol: String
     @Option(help: "Levels to walk.") var depth = 3
     @OptionGroup var output: GraphOutputOptions
+    @OptionGroup var profile: ProfileOptions
     @OptionGroup var database: DatabaseOptions
-    func run() throws { try TreeCommand.run(symbol, direction: .callers, depth: depth, output: output, database: database) }
+    func run() throws { try TreeCommand.run(symbol, direction: .callers, depth: depth, output: output, profile: profile, database: database) }
 }
 
 struct CalleesCommand: ParsableCommand {
@@ -58,8 +79,9 @@ struct CalleesCommand: ParsableCommand {
     @Argument(help: "A qualified name or unique suffix.") var symbol: String
     @Option(help: "Levels to walk.") var depth = 3
     @OptionGroup var output: GraphOutputOptions
+    @OptionGroup var profile: ProfileOptions
     @OptionGroup var database: DatabaseOptions
-    func run() throws { try TreeCommand.run(symbol, direction: .callees, depth: depth, output: output, database: database) }
+    func run() throws { try TreeCommand.run(symbol, direction: .callees, depth: depth, output: output, profile: profile, database: database) }
 }
 
 struct PathCommand: ParsableCommand {
@@ -71,16 +93,30 @@ struct PathCommand: ParsableCommand {
     @Option(help: "A symbol the path must pass through, in order (repeatable): picks one route among equally short ones.")
     var via: [String] = []
     @OptionGroup var output: GraphOutputOptions
+    @OptionGroup var profile: ProfileOptions
     @OptionGroup var database: DatabaseOptions
     func run() throws {
         try runReporting {
             let q = try GraphQueries(store: try database.store())
             let a = try q.node(from), b = try q.node(to)
             let waypoints = try via.map { try q.node($0) }
-            let result = waypoints.isEmpty
-                ? paths(from: a, to: b, in: q.edges, maxDepth: maxDepth, maxPaths: maxPaths, minConfidence: try output.confidence())
-                : paths(from: a, to: b, via: waypoints, in: q.edges, maxDepth: maxDepth, minConfidence: try output.confidence())
+            let asked = try profile.configuration(q)
+            let found = try q.paths(from: a, to: b, via: waypoints, under: asked, maxDepth: maxDepth, maxPaths: maxPaths,
+                                    minConfidence: try output.confidence())
+            let result = found.result
             var out = Output()
+            if !output.json && !output.dot {
+                out.line(asked.headline)
+                if !found.reachedAsAsked, let p = asked.profile {
+                    out.line("\(b) is not reached from \(a) under profile \(p.name)" +
+                             (found.reachedWith.isEmpty ? "." : "; it is reached with:"))
+                    for (assumption, why) in found.reachedWith { out.line("  --assume \(assumption)   (vLLM takes it when: \(why))") }
+                    if !found.reachedWith.isEmpty { out.line("paths below assume \(found.reachedWith[0].assumption):") }
+                }
+                if found.throughUnknownModule {
+                    out.line("note: every route passes through torch.nn.Module.__call__ of a module whose class is unknown (it may run any forward)")
+                }
+            }
             if output.json {
                 out.line(GraphFormat.json(result))
             } else if output.dot {
