@@ -3,6 +3,7 @@
 import Foundation
 import IndexDatabase
 import IndexModel
+import PythonIndexer
 
 /// Options of one `marginalia index` run.
 public struct IndexOptions: Sendable {
@@ -62,10 +63,14 @@ public struct IndexPipeline {
         let scanned = scanner.scan()
         report.scanned = scanned.count
         let previous = Dictionary(uniqueKeysWithValues: try store.files().map { ($0.path, $0) })
+        // Python units written by another version of the Python indexer are rebuilt.
+        let pythonStale = try store.meta("python_indexer_version") != PythonIndexer.version
         var records: [FileRecord] = []
         var contents: [RepoPath: [UInt8]] = [:]
         for f in scanned {
-            if !options.force, let old = previous[f.path], old.size == f.size, old.mtime == f.mtime {
+            if !options.force, !(pythonStale && f.language == .python), let old = previous[f.path], old.size == f.size,
+               old.mtime == f.mtime
+            {
                 records.append(old)
                 continue
             }
@@ -106,7 +111,7 @@ public struct IndexPipeline {
         for r in records where r.status == "ok" {
             let unitChanged = changed(r.path) || oldUnits[r.path] == nil
             if r.language == .python {
-                if unitChanged || options.force { pythonTodo.append(r.path) }
+                if unitChanged || options.force || pythonStale { pythonTodo.append(r.path) }
             } else if !options.pythonOnly {
                 let includesChanged = oldUnits[r.path]?.includes.contains { changed($0) } ?? true
                 if unitChanged || includesChanged || options.force { clangTodo.append(r.path) }
@@ -136,7 +141,8 @@ public struct IndexPipeline {
         update.files = records
         update.replacedUnits = newUnits
         update.deletedUnits = report.deletedUnits
-        update.meta = ["root": scanner.root.path, "release": Self.release(of: scanner.root) ?? ""]
+        update.meta = ["root": scanner.root.path, "release": Self.release(of: scanner.root) ?? "",
+                       "python_indexer_version": PythonIndexer.version]
 
         // Resolution over the whole checkout, only when something changed.
         let edgesVersion = try store.meta("edges_version")

@@ -762,7 +762,7 @@ struct Parser {
                                           expression: text(ann.lowerBound, ann.upperBound), origin: .annotation,
                                           file: path, line: line))
                 } else if let v = value.map(stripParentheses), !v.isEmpty {
-                    if let callee = wholeCallCallee(v) {
+                    if let callee = wholeCallCallee(v), elementConstructor(v) == nil {
                         facts.append(TypeFact(scope: factScope, target: factTarget, expression: text(v.lowerBound, callee),
                                               origin: .assignedCall, file: path, line: line))
                     } else if isDottedName(v) {
@@ -771,6 +771,15 @@ struct Parser {
                                               file: path, line: line))
                     }
                 }
+            }
+            // `self.layers = nn.ModuleList([Layer(...) for i in ...])`, `a, b, self.layers = make_layers(n,
+            // lambda prefix: Layer(...))`: the container's elements are instances of the class the lambda
+            // or the comprehension builds (the last target of a tuple holds them).
+            if annotation == nil, let v = value.map(stripParentheses), let element = elementConstructor(v),
+               let (scopeName, targetName) = elementTarget(target, here)
+            {
+                facts.append(TypeFact(scope: scopeName, target: targetName, expression: "[" + element + "()]",
+                                      origin: .assignedName, file: path, line: line))
             }
             if here.kind == .module && target.count == 1 && isName(target.lowerBound, "__all__"), let v = value {
                 exports = strings(v.lowerBound, v.upperBound)
@@ -788,6 +797,66 @@ struct Parser {
         } else {
             scanCalls(v.lowerBound, v.upperBound)
         }
+    }
+
+    /// When `v` is a call that builds a container of one class: the callee of the constructor in its
+    /// lambda argument (`make_layers(n, lambda prefix: Layer(...))`) or in its list comprehension argument
+    /// (`ModuleList([Layer(...) for _ in range(n)])`), as written.
+    mutating func elementConstructor(_ v: Range<Int>) -> String? {
+        guard let open = wholeCallCallee(v) else { return nil }
+        let close = v.upperBound - 1
+        for (arg, keyword) in arguments(open + 1, close) {
+            var r = stripParentheses(arg)
+            if keyword {
+                guard r.count > 2, t[r.lowerBound].kind == .name, t[r.lowerBound + 1].isOp(.equal) else { continue }
+                r = stripParentheses((r.lowerBound + 2)..<r.upperBound)
+            }
+            guard !r.isEmpty else { continue }
+            var body: Range<Int>? = nil
+            if t[r.lowerBound].isKw(.kLambda), let colon = lambdaColon(r.lowerBound, r.upperBound),
+               lambdaBodyEnd(colon + 1, r.upperBound) == r.upperBound
+            {
+                body = stripParentheses((colon + 1)..<r.upperBound)
+            } else if t[r.lowerBound].isOp(.lsqb), Int(m[r.lowerBound]) == r.upperBound - 1 {
+                // `[ELEMENT for ...]`: the element ends at the first top-level `for`.
+                var k = r.lowerBound + 1
+                while k < r.upperBound - 1, !t[k].isKw(.kFor) {
+                    if t[k].kind == .op, t[k].isOp(.lpar) || t[k].isOp(.lsqb) || t[k].isOp(.lbrace), m[k] > k { k = Int(m[k]) }
+                    k += 1
+                }
+                if k < r.upperBound - 1 { body = stripParentheses((r.lowerBound + 1)..<k) }
+            }
+            guard let b = body, !b.isEmpty, let bodyOpen = wholeCallCallee(b), isDottedName(b.lowerBound..<bodyOpen) else { continue }
+            let callee = text(b.lowerBound, bodyOpen)
+            // A class by convention (CapWords), not a factory function: `maybe_offload(layer_fn(...))` is not.
+            guard let lastChar = callee.split(separator: ".").last?.first, lastChar.isUppercase else { continue }
+            return callee
+        }
+        return nil
+    }
+
+    /// The fact target of an assignment target for container facts: a name or `self.x`, or the last of a
+    /// tuple of them.
+    fileprivate mutating func elementTarget(_ target: Range<Int>, _ here: Scope) -> (String, String)? {
+        var lo = target.lowerBound, hi = target.upperBound
+        if hi - lo >= 2, t[lo].isOp(.lpar) || t[lo].isOp(.lsqb), Int(m[lo]) == hi - 1 { lo += 1; hi -= 1 }
+        // The last element of a tuple target.
+        var k = hi - 1
+        var start = lo
+        while k >= lo {
+            if t[k].isOp(.comma) { start = k + 1; break }
+            k -= 1
+        }
+        let n = hi - start
+        if n == 1, t[start].kind == .name, t[start].kw == .none, !(start > lo && t[start - 1].isOp(.star)) {
+            return (here.qualifiedName, tokenText(start))
+        }
+        if n == 3, !here.selfName.isEmpty, t[start].kind == .name, tokenText(start) == here.selfName,
+           t[start + 1].isOp(.dot), t[start + 2].kind == .name
+        {
+            return (here.classQualifiedName, text(start, hi))
+        }
+        return nil
     }
 
     /// `r` without parentheses that enclose all of it: `((f(x)))` -> `f(x)`.

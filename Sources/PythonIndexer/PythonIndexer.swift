@@ -9,6 +9,9 @@ public struct PythonIndexer: Sendable {
     /// Creates an indexer; it holds no state, one value can index any number of files.
     public init() {}
 
+    /// Bumped when the facts the indexer records change, so that stored Python units are rebuilt.
+    public static let version = "2"
+
     /// Indexes one file. `moduleName` prefixes every qualified name (see `moduleName(for:)`).
     /// Never fails: problems (bad bytes, unterminated strings, bad indentation) become diagnostics
     /// and what could still be read is returned.
