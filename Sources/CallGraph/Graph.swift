@@ -71,10 +71,14 @@ public struct Edge: Hashable, Codable, Sendable, Comparable {
     /// Why the resolver believes the edge: the receiver's type and where it came from, the dispatch key
     /// and `#if` condition of an op implementation, "" when the callee is named directly.
     public var note: String
+    /// `op-binding` edges: the dispatch key the function is registered for (`CUDA`, `CPU`), "" when the
+    /// registration names none.
+    public var dispatchKey: String = ""
 
     public init(caller: String, callee: String, kind: EdgeKind, confidence: Confidence, file: RepoPath,
-                line: Int, column: Int = 0, note: String = "")
+                line: Int, column: Int = 0, note: String = "", dispatchKey: String = "")
     {
+        self.dispatchKey = dispatchKey
         self.caller = caller
         self.callee = callee
         self.kind = kind

@@ -28,13 +28,17 @@ public struct RunProfile: Codable, Sendable, Hashable {
         /// Base classes whose subclasses are the alternatives (qualified names); the alternatives are also
         /// every option's `selects`.
         public var among: [String]
-        /// Every value vLLM can take here, with the code it selects.
-        public var options: [String: Option]
+        /// Every value vLLM can take here, with the code it selects, in the order alternatives are
+        /// tried when the profile's own value reaches nothing (the usual fallback first).
+        public var options: [Option]
         /// Where vLLM's own code computes the value at run time: the name holds an instance of the class
         /// the choice selects (`self.model` of the model runner holds the architecture's model).
         public var bind: [Binding]
 
-        public init(key: String, value: String, among: [String] = [], options: [String: Option], bind: [Binding] = []) {
+        /// The option named `value`.
+        public func option(_ value: String) -> Option? { options.first { $0.value == value } }
+
+        public init(key: String, value: String, among: [String] = [], options: [Option], bind: [Binding] = []) {
             self.key = key
             self.value = value
             self.among = among
@@ -48,23 +52,40 @@ public struct RunProfile: Codable, Sendable, Hashable {
             key = try c.decode(String.self, forKey: .key)
             value = try c.decode(String.self, forKey: .value)
             among = try c.decodeIfPresent([String].self, forKey: .among) ?? []
-            options = try c.decode([String: Option].self, forKey: .options)
+            options = try c.decode([Option].self, forKey: .options)
             bind = try c.decodeIfPresent([Binding].self, forKey: .bind) ?? []
         }
     }
 
     /// What one value of a choice selects, and where vLLM decides it.
     public struct Option: Codable, Sendable, Hashable {
+        /// The value's name (`FLASH_ATTN`, `GPUExecutor`).
+        public var value: String
         /// Qualified names of the classes (or functions) that run under this value.
         public var selects: [String]
         /// `vllm/FILE.py:LINE`: the line of vLLM's selection code that yields this value.
         public var source: String
         /// Why vLLM takes this value (the condition in its selection code).
         public var why: String
-        public init(selects: [String], source: String, why: String) {
+        /// Torch dispatch keys whose kernels run under this value (`CUDA` for the cuda platform); op
+        /// bindings for other keys cannot run. Empty: no constraint.
+        public var dispatchKeys: [String]
+        public init(value: String, selects: [String], source: String, why: String, dispatchKeys: [String] = []) {
+            self.dispatchKeys = dispatchKeys
+            self.value = value
             self.selects = selects
             self.source = source
             self.why = why
+        }
+
+        enum CodingKeys: String, CodingKey { case value, selects, source, why, dispatchKeys = "dispatch_keys" }
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            value = try c.decode(String.self, forKey: .value)
+            selects = try c.decode([String].self, forKey: .selects)
+            source = try c.decode(String.self, forKey: .source)
+            why = try c.decode(String.self, forKey: .why)
+            dispatchKeys = try c.decodeIfPresent([String].self, forKey: .dispatchKeys) ?? []
         }
     }
 
@@ -97,9 +118,11 @@ public struct RunProfile: Codable, Sendable, Hashable {
         var keys = Set<String>()
         for c in choices {
             if !keys.insert(c.key).inserted { out.append("choice '\(c.key)' appears twice") }
-            if c.options[c.value] == nil {
-                out.append("choice '\(c.key)': value '\(c.value)' is not one of its options (\(c.options.keys.sorted().joined(separator: ", ")))")
+            if c.option(c.value) == nil {
+                out.append("choice '\(c.key)': value '\(c.value)' is not one of its options (\(c.options.map(\.value).joined(separator: ", ")))")
             }
+            var values = Set<String>()
+            for o in c.options where !values.insert(o.value).inserted { out.append("choice '\(c.key)': option '\(o.value)' appears twice") }
         }
         return out
     }
@@ -112,8 +135,8 @@ public struct RunProfile: Codable, Sendable, Hashable {
             guard let i = p.choices.firstIndex(where: { $0.key == k }) else {
                 throw ProfileError.unknownChoice(k, known: p.choices.map(\.key))
             }
-            guard p.choices[i].options[v] != nil else {
-                throw ProfileError.unknownValue(key: k, value: v, known: p.choices[i].options.keys.sorted())
+            guard p.choices[i].option(v) != nil else {
+                throw ProfileError.unknownValue(key: k, value: v, known: p.choices[i].options.map(\.value))
             }
             p.choices[i].value = v
         }
@@ -126,7 +149,7 @@ public struct RunProfile: Codable, Sendable, Hashable {
         var out: [TypeBinding] = []
         for c in choices where !c.bind.isEmpty {
             var classes: [String] = []
-            for key in c.options.keys.sorted() { for s in c.options[key]!.selects where !classes.contains(s) { classes.append(s) } }
+            for o in c.options { for s in o.selects where !classes.contains(s) { classes.append(s) } }
             for b in c.bind {
                 out.append(TypeBinding(scope: b.scope, target: b.target, classes: classes, choice: c.key))
             }
@@ -218,6 +241,8 @@ public struct ProfileFilter: Sendable {
     public var followsWildcard: Bool
     /// Nodes never filtered (the query's own endpoints).
     public var kept: Set<String> = []
+    /// Dispatch keys whose op bindings can run; empty: all.
+    public let dispatchKeys: Set<String>
 
     public static let wildcardHub = "torch.nn.Module.__call__"
 
@@ -226,17 +251,20 @@ public struct ProfileFilter: Sendable {
     {
         var excluded = Set<String>()
         var chosen: [String: String] = [:]
+        var keys = Set<String>()
         for c in profile?.choices ?? [] {
-            guard let selected = c.options[c.value] else { continue }
+            guard let selected = c.option(c.value) else { continue }
+            keys.formUnion(selected.dispatchKeys)
             var universe = Set<String>()
             for b in c.among { universe.formUnion(hierarchy.descendants(b)) }
-            for o in c.options.values { universe.formUnion(o.selects) }
+            for o in c.options { universe.formUnion(o.selects) }
             var allowed = Set(selected.selects)
             for s in selected.selects { allowed.formUnion(hierarchy.ancestors(s)); chosen[s] = "\(c.key)=\(c.value)" }
             excluded.formUnion(universe.subtracting(allowed))
         }
         self.excluded = excluded
         self.chosen = chosen
+        self.dispatchKeys = keys
         self.warmup = includeWarmup ? [] : Set(profile?.warmup ?? [])
         self.nonProduction = includeTests ? [] : ["tests", "benchmarks", "examples"]
         self.followsWildcard = followsWildcard
@@ -286,6 +314,8 @@ public final class ProfiledEdgeStore: EdgeStore, @unchecked Sendable {
 
     func keeps(_ e: Edge) -> Bool {
         if !filter.followsWildcard, e.caller == ProfileFilter.wildcardHub, e.kind == .dispatch { return false }
+        if e.kind == .opBinding, !e.dispatchKey.isEmpty, !filter.dispatchKeys.isEmpty,
+           !filter.dispatchKeys.contains(e.dispatchKey) { return false }
         return filter.exclusion(of: e.caller) == nil && filter.exclusion(of: e.callee) == nil
     }
 

@@ -40,7 +40,7 @@ final class Resolver {
     var cppByQN: Set<String> = []
     var cppByName: [String: [String]] = [:]
     /// Op node name -> bindings (target qualified name, edge note, file, line).
-    var opBindings: [String: [(target: String, note: String, file: RepoPath, line: Int)]] = [:]
+    var opBindings: [String: [(target: String, note: String, file: RepoPath, line: Int, key: String)]] = [:]
     var pybindNodes: [String: String] = [:]
 
     struct EdgeKey: Hashable {
@@ -145,7 +145,7 @@ final class Resolver {
             noteParts.append("\(r.kind == .pybind ? "module" : "TORCH_LIBRARY") \(ns) in \(r.file.rawValue):\(r.line)")
             let note = noteParts.joined(separator: "; ")
             for t in targets {
-                opBindings[nodeName, default: []].append((t, note, r.file, r.line))
+                opBindings[nodeName, default: []].append((t, note, r.file, r.line, r.dispatchKey))
                 if !r.scope.isEmpty {
                     add(Edge(caller: r.scope, callee: t, kind: .registration, confidence: .exact, file: r.file,
                              line: r.line, note: "registers \(nodeName)"))
@@ -211,7 +211,7 @@ final class Resolver {
         let name = Resolver.opNode(ns, op)
         node(name, .torchOp)
         let note = "\(key.isEmpty ? "Python custom op" : key) \(ns)::\(op) in \(file.rawValue):\(line)"
-        for t in targets { opBindings[name, default: []].append((t, note, file, line)) }
+        for t in targets { opBindings[name, default: []].append((t, note, file, line, key)) }
     }
 
     func emitBindings() {
@@ -220,7 +220,7 @@ final class Resolver {
             let conf: Confidence = distinct.count == 1 ? .exact : .candidate
             for b in bindings {
                 add(Edge(caller: op, callee: b.target, kind: .opBinding, confidence: conf, file: b.file, line: b.line,
-                         note: b.note))
+                         note: b.note, dispatchKey: b.key))
             }
         }
     }

@@ -62,9 +62,12 @@ public struct EdgeRecord: Hashable, Codable, Sendable {
     public var line: Int
     public var column: Int
     public var evidence: String
+    /// `op-binding` edges: the dispatch key of the registration ("" otherwise).
+    public var dispatchKey: String = ""
     public init(caller: String, callee: String, kind: String, confidence: String, file: RepoPath, line: Int,
-                column: Int = 0, evidence: String = "")
+                column: Int = 0, evidence: String = "", dispatchKey: String = "")
     {
+        self.dispatchKey = dispatchKey
         self.caller = caller
         self.callee = callee
         self.kind = kind
@@ -183,10 +186,11 @@ public final class IndexStore: @unchecked Sendable {
                 """)
         }
         // The resolved class hierarchy, written with the edges: run-time profiles narrow queries by it.
-        m.registerMigration("v2-class-bases") { db in
+        m.registerMigration("v2-profiles") { db in
             try db.execute(sql: """
                 CREATE TABLE class_bases (class TEXT NOT NULL, base TEXT NOT NULL, position INTEGER NOT NULL,
                                           PRIMARY KEY (class, position));
+                ALTER TABLE edges ADD COLUMN dispatch_key TEXT NOT NULL DEFAULT '';
                 """)
             // Indexes written before this table have no hierarchy: resolve again on the next run.
             try db.execute(sql: "DELETE FROM meta WHERE key = 'edges_version'")
@@ -233,10 +237,13 @@ public final class IndexStore: @unchecked Sendable {
             try Self.insert(units: update.replacedUnits, db: db)
             if let edges = update.edges {
                 try db.execute(sql: "DELETE FROM edges")
-                let st = try db.makeStatement(sql: "INSERT INTO edges VALUES (?,?,?,?,?,?,?,?)")
+                let st = try db.makeStatement(sql: """
+                    INSERT INTO edges (caller, callee, kind, confidence, file, line, col, evidence, dispatch_key)
+                    VALUES (?,?,?,?,?,?,?,?,?)
+                    """)
                 for e in edges {
                     try st.execute(arguments: [e.caller, e.callee, e.kind, e.confidence, e.file.rawValue, e.line,
-                                               e.column, e.evidence])
+                                               e.column, e.evidence, e.dispatchKey])
                 }
             }
             if let bases = update.classBases {
@@ -529,7 +536,8 @@ public final class IndexStore: @unchecked Sendable {
 
     static func edge(_ r: Row) -> EdgeRecord {
         EdgeRecord(caller: r["caller"], callee: r["callee"], kind: r["kind"], confidence: r["confidence"],
-                   file: RepoPath(r["file"] as String), line: r["line"], column: r["col"], evidence: r["evidence"])
+                   file: RepoPath(r["file"] as String), line: r["line"], column: r["col"], evidence: r["evidence"],
+                   dispatchKey: r["dispatch_key"])
     }
 
     /// The resolved class hierarchy: class -> direct bases, in order.

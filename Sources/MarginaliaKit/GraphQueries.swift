@@ -14,7 +14,7 @@ public final class StoreEdgeStore: EdgeStore, @unchecked Sendable {
     static func edge(_ r: EdgeRecord) -> Edge {
         Edge(caller: r.caller, callee: r.callee, kind: EdgeKind(rawValue: r.kind),
              confidence: Confidence(rawValue: r.confidence) ?? .nameOnly, file: r.file, line: r.line, column: r.column,
-             note: r.evidence)
+             note: r.evidence, dispatchKey: r.dispatchKey)
     }
 
     public func outgoing(_ node: String) -> [Edge] {

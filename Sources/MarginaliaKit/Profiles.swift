@@ -178,12 +178,12 @@ extension GraphQueries {
         var first: (QueryConfiguration, PathResult, Bool)? = nil
         if let p = c.profile {
             for choice in p.choices {
-                for value in choice.options.keys.sorted() where value != choice.value {
+                for o in choice.options where o.value != choice.value {
+                    let value = o.value
                     var alt = c
                     alt.assumptions.append((choice.key, value))
                     alt.profile = try? p.assuming([(choice.key, value)])
                     guard alt.profile != nil, let (r, w) = search(alt), !r.paths.isEmpty else { continue }
-                    let o = choice.options[value]!
                     reached.append(("\(choice.key)=\(value)", "\(o.why) (\(o.source))"))
                     if first == nil { first = (alt, r, w) }
                 }

@@ -42,7 +42,7 @@ enum Resolution {
         var result = Result()
         result.edges = graph.edges.map {
             EdgeRecord(caller: $0.caller, callee: $0.callee, kind: $0.kind.rawValue, confidence: $0.confidence.rawValue,
-                       file: $0.file, line: $0.line, column: $0.column, evidence: $0.note)
+                       file: $0.file, line: $0.line, column: $0.column, evidence: $0.note, dispatchKey: $0.dispatchKey)
         }
         result.classBases = graph.classBases
         for u in graph.unresolved { result.unresolved[u.reason.rawValue, default: 0] += 1 }
