@@ -271,11 +271,14 @@ public struct ProfileFilter: Sendable {
     }
 
     /// Why `node` cannot run under the profile, nil when it can.
+    /// The query's own endpoints pass the warm-up and test filters, never the profile's choices: a
+    /// target the profile does not select is reported as not reached.
     public func exclusion(of node: String) -> String? {
-        if kept.contains(node) { return nil }
         let parts = node.split(separator: ".", omittingEmptySubsequences: false)
-        if let first = parts.first, nonProduction.contains(String(first)) { return "not production code" }
-        if let last = parts.last, warmup.contains(String(last)) { return "warm-up" }
+        if !kept.contains(node) {
+            if let first = parts.first, nonProduction.contains(String(first)) { return "not production code" }
+            if let last = parts.last, warmup.contains(String(last)) { return "warm-up" }
+        }
         if excluded.isEmpty { return nil }
         var prefix = ""
         for p in parts {
