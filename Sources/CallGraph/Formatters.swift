@@ -6,6 +6,27 @@ import IndexModel
 /// Gives the text of one line of a checkout file (1-based), nil when unavailable.
 public typealias SourceLineReader = (RepoPath, Int) -> String?
 
+/// What a path query ran under, for its JSON output.
+public struct PathContext: Sendable {
+    /// The profile's name, nil for none.
+    public var profile: String?
+    /// `KEY=VALUE` assumptions the printed paths hold under.
+    public var assumptions: [String]
+    /// False when the query's own configuration reached nothing and the paths hold under an assumption.
+    public var reachedAsAsked: Bool
+    /// Assumptions that reach the target when the profile does not.
+    public var reachedWith: [String]
+    /// True when every route passes through `torch.nn.Module.__call__` of an unknown class.
+    public var throughUnknownModule: Bool
+    public init(profile: String?, assumptions: [String], reachedAsAsked: Bool, reachedWith: [String], throughUnknownModule: Bool) {
+        self.profile = profile
+        self.assumptions = assumptions
+        self.reachedAsAsked = reachedAsAsked
+        self.reachedWith = reachedWith
+        self.throughUnknownModule = throughUnknownModule
+    }
+}
+
 /// Renders edges and query results.
 public enum GraphFormat {
     /// `file:line  [kind, confidence]`.
@@ -64,13 +85,20 @@ public enum GraphFormat {
 
     /// `{"paths": [{"hops": [{"caller","callee","file","line","kind","confidence"}]}]}` plus `truncated`
     /// and `limit` when a limit stopped the search.
-    public static func json(_ result: PathResult) -> String {
+    public static func json(_ result: PathResult, context: PathContext? = nil) -> String {
         let paths = result.paths.map { p in
             "{\"hops\": [" + p.hops.map { hopJSON($0) }.joined(separator: ", ") + "]}"
         }
         var s = "{\"paths\": [" + paths.joined(separator: ", ") + "]"
         s += ", \"truncated\": \(result.truncated)"
         if !result.limitNote.isEmpty { s += ", \"limit\": \(quote(result.limitNote))" }
+        if let c = context {
+            s += ", \"profile\": " + (c.profile.map(quote) ?? "null")
+            s += ", \"assumptions\": [" + c.assumptions.map(quote).joined(separator: ", ") + "]"
+            s += ", \"reached_as_asked\": \(c.reachedAsAsked)"
+            s += ", \"reached_with\": [" + c.reachedWith.map(quote).joined(separator: ", ") + "]"
+            s += ", \"through_unknown_module\": \(c.throughUnknownModule)"
+        }
         return s + "}"
     }
 

@@ -118,7 +118,11 @@ struct PathCommand: ParsableCommand {
                 }
             }
             if output.json {
-                out.line(GraphFormat.json(result))
+                let c = found.configuration
+                out.line(GraphFormat.json(result, context: PathContext(
+                    profile: c.profile?.name, assumptions: c.assumptions.map { "\($0.key)=\($0.value)" },
+                    reachedAsAsked: found.reachedAsAsked, reachedWith: found.reachedWith.map(\.assumption),
+                    throughUnknownModule: found.throughUnknownModule)))
             } else if output.dot {
                 out.line(GraphFormat.dot(GraphFormat.edges(of: result), title: "\(a) -> \(b)"))
             } else {

@@ -7,16 +7,18 @@ import XCTest
 /// `# -> CALLEE CONFIDENCE` (an edge from the call on this line), `# !-> CALLEE` (no edge from this line to
 /// CALLEE surer than nameOnly), `# unresolved` (the call on this line is counted unresolved),
 /// `# edge: CALLER -> CALLEE CONFIDENCE` (an edge anywhere). Markers are separated by `;`.
-final class PythonRuleTests: XCTestCase {
+extension XCTestCase {
     func fixture(_ name: String) throws -> URL {
         try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/python/" + name, withExtension: nil))
     }
 
     /// Resolves a fixture and checks every marker; returns the graph for extra checks.
     @discardableResult
-    func check(_ name: String, extra: [FileIndex] = [], file: StaticString = #filePath, line: UInt = #line) throws -> ResolvedGraph {
+    func check(_ name: String, extra: [FileIndex] = [], bindings: [TypeBinding] = [], file: StaticString = #filePath,
+               line: UInt = #line) throws -> ResolvedGraph {
         let root = try fixture(name)
-        let (input, source) = try pythonGraphInput(root: root, extra: extra)
+        var (input, source) = try pythonGraphInput(root: root, extra: extra)
+        input.bindings = bindings
         let g = resolve(input)
         var checked = 0
         for rel in files(under: root, extensions: ["py"]) {
@@ -51,7 +53,9 @@ final class PythonRuleTests: XCTestCase {
         XCTAssertGreaterThan(checked, 0, "\(name) has no markers", file: file, line: line)
         return g
     }
+}
 
+final class PythonRuleTests: XCTestCase {
     func testScopes() throws { try check("scopes") }
     func testImports() throws { try check("imports") }
     func testHierarchy() throws { try check("hierarchy") }
