@@ -237,7 +237,8 @@ public struct ProfileFilter: Sendable {
     /// Top-level packages whose code is not production code (`tests`, `benchmarks`, `examples`); empty
     /// when they are wanted.
     public let nonProduction: Set<String>
-    /// Whether `torch.nn.Module.__call__`'s dispatch to every `forward` is followed.
+    /// Whether guesses of a receiver's class are followed: `torch.nn.Module.__call__`'s dispatch to every
+    /// `forward`, and call sites with more than `ProfiledEdgeStore.strictCandidateLimit` candidates left.
     public var followsWildcard: Bool
     /// Nodes never filtered (the query's own endpoints).
     public var kept: Set<String> = []
@@ -315,8 +316,33 @@ public final class ProfiledEdgeStore: EdgeStore, @unchecked Sendable {
         self.filter = filter
     }
 
+    /// In the strict pass, a call site whose candidates (after the profile) are more than this many is a
+    /// guess of the receiver's class, like the `nn.Module` hub.
+    public static let strictCandidateLimit = 4
+
+    private struct Site: Hashable { let file: RepoPath, line: Int, column: Int }
+    private var wideMemo: [String: Set<Site>] = [:]
+
+    /// Call sites of `caller` with too many candidates to be followed in the strict pass.
+    private func wideSites(_ caller: String) -> Set<Site> {
+        if let w = wideMemo[caller] { return w }
+        var counts: [Site: Int] = [:]
+        for e in base.outgoing(caller) where e.confidence == .candidate && e.kind == .call && keepsNode(e) {
+            counts[Site(file: e.file, line: e.line, column: e.column), default: 0] += 1
+        }
+        let wide = Set(counts.filter { $0.value > Self.strictCandidateLimit }.keys)
+        wideMemo[caller] = wide
+        return wide
+    }
+
+    func keepsNode(_ e: Edge) -> Bool {
+        filter.exclusion(of: e.caller) == nil && filter.exclusion(of: e.callee) == nil
+    }
+
     func keeps(_ e: Edge) -> Bool {
         if !filter.followsWildcard, e.caller == ProfileFilter.wildcardHub, e.kind == .dispatch { return false }
+        if !filter.followsWildcard, e.confidence == .candidate, e.kind == .call,
+           wideSites(e.caller).contains(Site(file: e.file, line: e.line, column: e.column)) { return false }
         if e.kind == .opBinding, !e.dispatchKey.isEmpty, !filter.dispatchKeys.isEmpty,
            !filter.dispatchKeys.contains(e.dispatchKey) { return false }
         return filter.exclusion(of: e.caller) == nil && filter.exclusion(of: e.callee) == nil

@@ -450,6 +450,15 @@ final class PythonWorld {
         let stated = facts.filter { $0.origin == .annotation || $0.origin == .parameter || $0.origin == .returns }
         var values: [Typed] = []
         for f in (stated.isEmpty ? facts : stated) { values += typesOfFact(f) }
+        // A parameter stated as a class outside the checkout (`layer_type: type[nn.Module] = LlamaDecoderLayer`)
+        // whose default is a checkout class: callers that pass nothing get the default, the more specific.
+        let defaults = facts.filter { $0.origin == .parameterDefault }
+        if !stated.isEmpty, !defaults.isEmpty, values.allSatisfy({ v in
+            switch v.value { case .external, .externalInstance: return true; default: return false }
+        }) {
+            let d = defaults.flatMap(typesOfFact)
+            if !d.isEmpty { values = d }
+        }
         var result = dedupe(values)
         // Several functions assigned to one name (`self.step_fn = self.step if c else self.other`): each
         // is only a candidate.
@@ -491,7 +500,7 @@ final class PythonWorld {
                 Typed(value: $0.value, confidence: $0.confidence.weakened(by: .inferred),
                       note: "\(f.target) = \(f.expression)(...) (\(place))")
             }
-        case .assignedName, .returnedName:
+        case .assignedName, .returnedName, .parameterDefault:
             if (f.expression.hasPrefix("[") && f.expression.hasSuffix("]")) || (f.expression.hasPrefix("{") && f.expression.hasSuffix("}")) {
                 // `[Callee()]`: a list built by a comprehension over calls (written so by `sourceFacts`).
                 // `[a, b]`: a list whose elements are the values of those names; `{a, b}`: a dict's values.

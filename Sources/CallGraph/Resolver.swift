@@ -96,6 +96,8 @@ final class Resolver {
     }
 
     func add(_ e: Edge) {
+        // An abstract method is never what runs: as one of several candidates it only hides the real ones.
+        if e.confidence == .candidate, let s = py.symbol(e.callee), s.language == .python, py.isAbstract(s) { return }
         let key = EdgeKey(caller: e.caller, callee: e.callee, file: e.file, line: e.line, column: e.column, kind: e.kind)
         if let old = edges[key], old.confidence <= e.confidence { return }
         edges[key] = e

@@ -292,6 +292,8 @@ public struct TypeFact: Hashable, Codable, Sendable {
         case returnedCall = "returned_call"
         /// `return name` / `return a.b` in a function without a return annotation; `target` is "return".
         case returnedName = "returned_name"
+        /// `def f(x: T = Cls)`: a class as a parameter's default value (`expression` the default as written).
+        case parameterDefault = "parameter_default"
     }
     /// Qualified name of the scope: the function for locals/params/returns, the class for
     /// `self.x` facts (written anywhere in the class's methods), the module for module-level names.

@@ -281,8 +281,44 @@ struct Parser {
         }
         var k = head + 1
         if t[head].isKw(.kAsync) { k += 1 }
+        if t[k - 1].isKw(.kFor) { forTargetFact(k, colon) }
         scanCalls(k, colon)
         return withConditional(conditional) { $0.parseSuite(colon: colon) }
+    }
+
+    /// `for x in self.layers:`, `for i, x in enumerate(self.layers):`, `for x in islice(self.layers, a, b):`:
+    /// `x` is an element of the container (`self.layers[*]`).
+    mutating func forTargetFact(_ a: Int, _ colon: Int) {
+        var k = a
+        var inIndex: Int? = nil
+        while k < colon {
+            if t[k].kind == .op, t[k].isOp(.lpar) || t[k].isOp(.lsqb) || t[k].isOp(.lbrace), m[k] > k { k = Int(m[k]) + 1; continue }
+            if t[k].isKw(.kIn) { inIndex = k; break }
+            k += 1
+        }
+        guard let inAt = inIndex else { return }
+        var names = targetNames(a..<inAt)
+        var iter = stripParentheses((inAt + 1)..<colon)
+        // Unwrap the iterator helpers that keep the elements' type.
+        while let open = wholeCallCallee(iter), isDottedName(iter.lowerBound..<open) {
+            let callee = text(iter.lowerBound, open)
+            let args = arguments(open + 1, iter.upperBound - 1)
+            guard let first = args.first, !first.keyword else { return }
+            switch callee.split(separator: ".").last.map(String.init) ?? callee {
+            case "enumerate":
+                guard names.count == 2 else { return }
+                names = [names[1]]
+            case "islice", "reversed", "list", "tuple", "sorted", "iter":
+                break
+            default:
+                return
+            }
+            iter = stripParentheses(first.range)
+        }
+        guard names.count == 1, !iter.isEmpty, isDottedName(iter) else { return }
+        facts.append(TypeFact(scope: scope.qualifiedName, target: tokenText(names[0]),
+                              expression: text(iter.lowerBound, iter.upperBound) + "[*]", origin: .assignedName,
+                              file: path, line: Int(t[a].line)))
     }
 
     /// `match subject:` followed by an indented block of `case` clauses; returns the header colon or nil
@@ -401,6 +437,29 @@ struct Parser {
         return result
     }
 
+    /// The default value of the parameter whose name is token `name`: the tokens after its top-level `=`
+    /// up to the next top-level `,` or `end`.
+    func parameterDefault(after name: Int, before end: Int) -> Range<Int>? {
+        var k = name + 1
+        var equal: Int? = nil
+        var lambdas = 0
+        while k < end {
+            let tok = t[k]
+            if tok.kind == .op {
+                if (tok.isOp(.lpar) || tok.isOp(.lsqb) || tok.isOp(.lbrace)), m[k] > k { k = Int(m[k]) + 1; continue }
+                if tok.isOp(.comma), lambdas == 0 { break }
+                if tok.isOp(.colon), lambdas > 0 { lambdas -= 1 }
+                if tok.isOp(.equal), equal == nil, lambdas == 0 { equal = k }
+            } else if tok.isKw(.kLambda) {
+                lambdas += 1
+            }
+            k += 1
+        }
+        guard let e = equal, e + 1 < k else { return nil }
+        let r = stripParentheses((e + 1)..<k)
+        return r.isEmpty ? nil : r
+    }
+
     mutating func parseDef(decorators: [String], asyncIndex: Int?) -> Int {
         let defIndex = i
         let startIndex = asyncIndex ?? defIndex
@@ -431,6 +490,14 @@ struct Parser {
         let params = parameters(lpar + 1, rpar)
         let line = Int(t[defIndex].line)
         for param in params {
+            // `layer_type: type[nn.Module] = LlamaDecoderLayer`: a class as the default value.
+            if let d = parameterDefault(after: param.name, before: rpar), isDottedName(d),
+               let first = text(d.upperBound - 1, d.upperBound).first, first.isUppercase
+            {
+                facts.append(TypeFact(scope: qualifiedName, target: tokenText(param.name),
+                                      expression: text(d.lowerBound, d.upperBound), origin: .parameterDefault,
+                                      file: path, line: Int(t[param.name].line)))
+            }
             guard let ann = param.annotation.map(stripParentheses) else { continue }
             facts.append(TypeFact(scope: qualifiedName, target: tokenText(param.name),
                                   expression: text(ann.lowerBound, ann.upperBound), origin: .parameter,

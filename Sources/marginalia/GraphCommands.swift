@@ -114,7 +114,7 @@ struct PathCommand: ParsableCommand {
                     if !found.reachedWith.isEmpty { out.line("paths below assume \(found.reachedWith[0].assumption):") }
                 }
                 if found.throughUnknownModule {
-                    out.line("note: every route passes through torch.nn.Module.__call__ of a module whose class is unknown (it may run any forward)")
+                    out.line("note: every route passes through a call whose receiver's class is unknown (torch.nn.Module.__call__ of any module, or one of more than \(ProfiledEdgeStore.strictCandidateLimit) candidates)")
                 }
             }
             if output.json {

@@ -84,6 +84,74 @@ final class RealVLLMTests: XCTestCase {
         XCTAssertTrue(callers.stdout.contains("vllm.entrypoints.llm.LLM.generate"), "callers reach LLM.generate")
     }
 
+    /// The callees of the first path, with the JSON fields saying what it holds under.
+    func firstPath(_ from: String, _ to: String, _ extra: [String] = []) throws -> (callees: [String], files: [String], obj: [String: Any]) {
+        let (cache, db, _) = try setUpIndex()
+        let r = try CLI.run(["path", from, to, "--json", "--db", db] + extra, cache: cache)
+        XCTAssertEqual(r.status, 0, "\(from) -> \(to): \(r.stderr)")
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+        let hops = try XCTUnwrap(((obj["paths"] as? [[String: Any]])?.first)?["hops"] as? [[String: Any]], "no path \(from) -> \(to)")
+        return (hops.map { $0["callee"] as! String }, hops.map { $0["file"] as! String }, obj)
+    }
+
+    /// `expected` appear in `callees` in this order, each right after the previous (no hop skipped).
+    func assertChain(_ callees: [String], _ expected: [String], file: StaticString = #filePath, line: UInt = #line) {
+        guard let start = callees.firstIndex(of: expected[0]) else {
+            return XCTFail("\(expected[0]) not in \(callees)", file: file, line: line)
+        }
+        XCTAssertEqual(Array(callees[start...].prefix(expected.count)), expected, file: file, line: line)
+    }
+
+    /// Without `--via`, the release's default profile (one NVIDIA GPU, FLASH_ATTN, block manager v1) gives
+    /// the route that runs: GPUExecutor -> Worker -> ModelRunner -> the Llama modules -> FlashAttention.
+    func testDefaultRequestPathIsTheOneThatRuns() throws {
+        let llama = ["vllm.engine.llm_engine.LLMEngine.step", "vllm.executor.gpu_executor.GPUExecutor.execute_model",
+                     "vllm.worker.worker_base.LocalOrDistributedWorkerBase.execute_model",
+                     "vllm.worker.model_runner.ModelRunner.execute_model",
+                     "vllm.model_executor.models.llama.LlamaForCausalLM.forward", "vllm.model_executor.models.llama.LlamaModel.forward",
+                     "vllm.model_executor.models.llama.LlamaDecoderLayer.forward",
+                     "vllm.model_executor.models.llama.LlamaAttention.forward", "vllm.attention.layer.Attention.forward"]
+        for target in ["vllm::reshape_and_cache_flash_kernel", "vllm.vllm_flash_attn.flash_attn_with_kvcache"] {
+            let (callees, files, obj) = try firstPath("vllm.entrypoints.llm.LLM.generate", target)
+            XCTAssertEqual(obj["profile"] as? String, "cuda")
+            XCTAssertEqual(obj["reached_as_asked"] as? Bool, true)
+            XCTAssertEqual(obj["through_unknown_module"] as? Bool, false)
+            XCTAssertEqual(callees.first, "vllm.entrypoints.llm.LLM._run_engine")
+            assertChain(callees, llama + ["vllm.attention.backends.flash_attn.FlashAttentionImpl.forward"])
+            XCTAssertEqual(callees.last, target)
+            XCTAssertFalse(callees.contains { $0.contains("torch.nn.Module") }, "\(callees)")
+            XCTAssertFalse(files.contains { $0.hasPrefix("csrc/cpu/") }, "no CPU registration on a CUDA route: \(files)")
+        }
+        // paged_attention_v1 is not what FLASH_ATTN runs: said so, and the XFormers route printed under
+        // the assumption that reaches it.
+        let (callees, files, obj) = try firstPath("vllm.entrypoints.llm.LLM.generate", "vllm::paged_attention_v1_kernel")
+        XCTAssertEqual(obj["reached_as_asked"] as? Bool, false)
+        XCTAssertEqual((obj["reached_with"] as? [String])?.first, "attention_backend=XFORMERS")
+        XCTAssertEqual(obj["assumptions"] as? [String], ["attention_backend=XFORMERS"])
+        assertChain(callees, llama + ["vllm.attention.backends.xformers.XFormersImpl.forward"])
+        XCTAssertTrue(files.contains("csrc/torch_bindings.cpp"), "the CUDA registration: \(files)")
+        XCTAssertFalse(files.contains { $0.hasPrefix("csrc/cpu/") }, "\(files)")
+        let (cache, db, _) = try setUpIndex()
+        let text = try CLI.run(["path", "LLM.generate", "paged_attention_v1_kernel", "--db", db], cache: cache)
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.first?.hasPrefix("profile: cuda (vLLM 0.6.2") ?? false, text.stdout)
+        XCTAssertTrue(lines.count > 2 && lines[1].contains("is not reached") && lines[2].contains("--assume attention_backend=XFORMERS"),
+                      text.stdout)
+        // The scheduler reaches block manager v1 (0.6.2's default), not v2, without waypoints.
+        let (v1, _, v1obj) = try firstPath("vllm.engine.llm_engine.LLMEngine.step", "vllm.core.block_manager_v1.BlockSpaceManagerV1.allocate")
+        XCTAssertEqual(v1obj["reached_as_asked"] as? Bool, true)
+        XCTAssertTrue(v1.contains("vllm.core.scheduler.Scheduler._schedule_default"), "\(v1)")
+        let (_, _, v2obj) = try firstPath("vllm.engine.llm_engine.LLMEngine.step", "vllm.core.block_manager_v2.BlockSpaceManagerV2.allocate")
+        XCTAssertEqual(v2obj["reached_with"] as? [String], ["block_manager=v2"])
+        // --profile none follows every alternative and says so; a bad assumption is an error naming the options.
+        let none = try CLI.run(["path", "LLM.generate", "reshape_and_cache_flash_kernel", "--profile", "none", "--db", db], cache: cache)
+        XCTAssertTrue(none.stdout.hasPrefix("profile: none"), none.stdout)
+        let bad = try CLI.run(["path", "LLM.generate", "reshape_and_cache_flash_kernel", "--assume", "attention_backend=FAST", "--db", db],
+                              cache: cache)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("XFORMERS") && bad.stderr.contains("FAST"), bad.stderr)
+    }
+
     func testSiteIsDeterministicLinkCheckedAndWorksInABrowser() throws {
         let (cache, db, _) = try setUpIndex()
         let out = try temporaryDirectory("site")
