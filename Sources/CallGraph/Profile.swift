@@ -321,18 +321,19 @@ public final class ProfiledEdgeStore: EdgeStore, @unchecked Sendable {
     public static let strictCandidateLimit = 4
 
     private struct Site: Hashable { let file: RepoPath, line: Int, column: Int }
-    private var wideMemo: [String: Set<Site>] = [:]
+    /// Per call site of a caller: how many candidates the profile leaves, and whether it picked one.
+    private var siteMemo: [String: [Site: (count: Int, picked: Bool)]] = [:]
 
-    /// Call sites of `caller` with too many candidates to be followed in the strict pass.
-    private func wideSites(_ caller: String) -> Set<Site> {
-        if let w = wideMemo[caller] { return w }
-        var counts: [Site: Int] = [:]
+    private func sites(_ caller: String) -> [Site: (count: Int, picked: Bool)] {
+        if let w = siteMemo[caller] { return w }
+        var out: [Site: (count: Int, picked: Bool)] = [:]
         for e in base.outgoing(caller) where e.confidence == .candidate && e.kind == .call && keepsNode(e) {
-            counts[Site(file: e.file, line: e.line, column: e.column), default: 0] += 1
+            let k = Site(file: e.file, line: e.line, column: e.column)
+            let old = out[k] ?? (0, false)
+            out[k] = (old.count + 1, old.picked || !filter.choice(of: e.callee).isEmpty)
         }
-        let wide = Set(counts.filter { $0.value > Self.strictCandidateLimit }.keys)
-        wideMemo[caller] = wide
-        return wide
+        siteMemo[caller] = out
+        return out
     }
 
     func keepsNode(_ e: Edge) -> Bool {
@@ -341,8 +342,14 @@ public final class ProfiledEdgeStore: EdgeStore, @unchecked Sendable {
 
     func keeps(_ e: Edge) -> Bool {
         if !filter.followsWildcard, e.caller == ProfileFilter.wildcardHub, e.kind == .dispatch { return false }
+        // Strict pass: where the profile picked among a site's candidates only its picks are followed; a
+        // site with many candidates and no pick is a guess.
         if !filter.followsWildcard, e.confidence == .candidate, e.kind == .call,
-           wideSites(e.caller).contains(Site(file: e.file, line: e.line, column: e.column)) { return false }
+           let info = sites(e.caller)[Site(file: e.file, line: e.line, column: e.column)]
+        {
+            if info.picked { if filter.choice(of: e.callee).isEmpty { return false } }
+            else if info.count > Self.strictCandidateLimit { return false }
+        }
         if e.kind == .opBinding, !e.dispatchKey.isEmpty, !filter.dispatchKeys.isEmpty,
            !filter.dispatchKeys.contains(e.dispatchKey) { return false }
         return filter.exclusion(of: e.caller) == nil && filter.exclusion(of: e.callee) == nil

@@ -153,6 +153,24 @@ public struct ProfiledPaths: Sendable {
 }
 
 extension GraphQueries {
+    /// Every node from which `target` can be reached in at most `maxDepth` edges.
+    static func reaching(_ target: String, in store: EdgeStore, maxDepth: Int, minConfidence: Confidence) -> Set<String> {
+        var seen: Set<String> = [target]
+        var frontier = [target]
+        var d = 0
+        while !frontier.isEmpty, d < maxDepth {
+            d += 1
+            var next: [String] = []
+            for n in frontier {
+                for e in store.incoming(n) where e.confidence <= minConfidence && seen.insert(e.caller).inserted {
+                    next.append(e.caller)
+                }
+            }
+            frontier = next
+        }
+        return seen
+    }
+
     /// Paths from `a` to `b` under `c`: first the routes whose classes are all known, then (when none)
     /// through `torch.nn.Module.__call__` of an unknown class; when the profile reaches nothing, each
     /// other option of each choice is tried alone, and the ones that reach `b` are reported.
@@ -177,8 +195,23 @@ extension GraphQueries {
         var reached: [(String, String)] = []
         var first: (QueryConfiguration, PathResult, Bool)? = nil
         if let p = c.profile {
+            // Only an option whose code can reach `b` at all can unblock a route: the nodes that reach `b`
+            // with nothing filtered but tests and warm-up, once.
+            var open = c
+            open.profile = nil
+            let reaching = Self.reaching(b, in: edges(under: open, hierarchy: h, endpoints: [a, b] + via), maxDepth: maxDepth,
+                                         minConfidence: minConfidence)
+            var owners = Set<String>()
+            for n in reaching {
+                var prefix = ""
+                for part in n.split(separator: ".") {
+                    prefix = prefix.isEmpty ? String(part) : prefix + "." + part
+                    owners.insert(prefix)
+                }
+            }
+            func touches(_ o: RunProfile.Option) -> Bool { o.selects.contains { owners.contains($0) } }
             for choice in p.choices {
-                for o in choice.options where o.value != choice.value {
+                for o in choice.options where o.value != choice.value && touches(o) {
                     let value = o.value
                     var alt = c
                     alt.assumptions.append((choice.key, value))

@@ -895,8 +895,11 @@ struct Parser {
             }
             guard let b = body, !b.isEmpty, let bodyOpen = wholeCallCallee(b), isDottedName(b.lowerBound..<bodyOpen) else { continue }
             let callee = text(b.lowerBound, bodyOpen)
-            // A class by convention (CapWords), not a factory function: `maybe_offload(layer_fn(...))` is not.
-            guard let lastChar = callee.split(separator: ".").last?.first, lastChar.isUppercase else { continue }
+            // A lambda's call is the element whatever it names (`layer_type(...)`, a class parameter); in a
+            // comprehension only a class by convention (CapWords): `maybe_offload(layer_fn(...))` is a wrapper.
+            if !t[r.lowerBound].isKw(.kLambda) {
+                guard let lastChar = callee.split(separator: ".").last?.first, lastChar.isUppercase else { continue }
+            }
             return callee
         }
         return nil
