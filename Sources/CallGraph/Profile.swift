@@ -336,9 +336,15 @@ public final class ProfiledEdgeStore: EdgeStore, @unchecked Sendable {
         return out
     }
 
-    func keepsNode(_ e: Edge) -> Bool {
-        filter.exclusion(of: e.caller) == nil && filter.exclusion(of: e.callee) == nil
+    private var excludedMemo: [String: Bool] = [:]
+    private func excluded(_ node: String) -> Bool {
+        if let m = excludedMemo[node] { return m }
+        let x = filter.exclusion(of: node) != nil
+        excludedMemo[node] = x
+        return x
     }
+
+    func keepsNode(_ e: Edge) -> Bool { !excluded(e.caller) && !excluded(e.callee) }
 
     func keeps(_ e: Edge) -> Bool {
         if !filter.followsWildcard, e.caller == ProfileFilter.wildcardHub, e.kind == .dispatch { return false }
@@ -352,7 +358,7 @@ public final class ProfiledEdgeStore: EdgeStore, @unchecked Sendable {
         }
         if e.kind == .opBinding, !e.dispatchKey.isEmpty, !filter.dispatchKeys.isEmpty,
            !filter.dispatchKeys.contains(e.dispatchKey) { return false }
-        return filter.exclusion(of: e.caller) == nil && filter.exclusion(of: e.callee) == nil
+        return keepsNode(e)
     }
 
     func annotated(_ e: Edge) -> Edge {

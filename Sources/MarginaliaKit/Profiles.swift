@@ -150,6 +150,9 @@ public struct ProfiledPaths: Sendable {
     public var reachedWith: [(assumption: String, why: String)]
     /// True when the query's configuration reaches the target itself.
     public var reachedAsAsked: Bool
+    /// When it does not: the profile's own value of the first choice that, changed, reaches it, and why vLLM
+    /// takes that value.
+    public var blocking: (assumption: String, why: String)?
 }
 
 extension GraphQueries {
@@ -178,29 +181,28 @@ extension GraphQueries {
                       maxPaths: Int, minConfidence: Confidence) throws -> ProfiledPaths
     {
         let h = try hierarchy()
-        func search(_ c: QueryConfiguration) -> (PathResult, Bool)? {
-            for wildcard in [false, true] {
-                let view = edges(under: c, hierarchy: h, endpoints: [a, b] + via, followsWildcard: wildcard)
-                let r = via.isEmpty
-                    ? CallGraph.paths(from: a, to: b, in: view, maxDepth: maxDepth, maxPaths: maxPaths, minConfidence: minConfidence)
-                    : CallGraph.paths(from: a, to: b, via: via, in: view, maxDepth: maxDepth, minConfidence: minConfidence)
-                if !r.paths.isEmpty { return (r, wildcard) }
-                if c.profile == nil { return (r, wildcard) }   // no profile: the wildcard is always followed
+        let ends = [a, b] + via
+        func search(_ c: QueryConfiguration, loose: Bool) -> PathResult {
+            let view = edges(under: c, hierarchy: h, endpoints: ends, followsWildcard: loose)
+            return via.isEmpty
+                ? CallGraph.paths(from: a, to: b, in: view, maxDepth: maxDepth, maxPaths: maxPaths, minConfidence: minConfidence)
+                : CallGraph.paths(from: a, to: b, via: via, in: view, maxDepth: maxDepth, minConfidence: minConfidence)
+        }
+        // Routes whose classes are known first; without a profile every guess is followed at once.
+        for loose in c.profile == nil ? [true] : [false, true] {
+            let r = search(c, loose: loose)
+            if !r.paths.isEmpty || c.profile == nil {
+                return ProfiledPaths(configuration: c, result: r, throughUnknownModule: loose && c.profile != nil, reachedWith: [],
+                                     reachedAsAsked: !r.paths.isEmpty, blocking: nil)
             }
-            return nil
         }
-        if let (r, w) = search(c), !r.paths.isEmpty {
-            return ProfiledPaths(configuration: c, result: r, throughUnknownModule: w, reachedWith: [], reachedAsAsked: true)
-        }
-        var reached: [(String, String)] = []
-        var first: (QueryConfiguration, PathResult, Bool)? = nil
-        if let p = c.profile {
-            // Only an option whose code can reach `b` at all can unblock a route: the nodes that reach `b`
-            // with nothing filtered but tests and warm-up, once.
+        guard let p = c.profile else { fatalError("unreachable: no profile returns above") }
+        // One choice changed at a time. Only an option whose code can reach `b` at all can unblock a route.
+        for loose in [false, true] {
             var open = c
             open.profile = nil
-            let reaching = Self.reaching(b, in: edges(under: open, hierarchy: h, endpoints: [a, b] + via), maxDepth: maxDepth,
-                                         minConfidence: minConfidence)
+            let reaching = Self.reaching(b, in: edges(under: open, hierarchy: h, endpoints: ends, followsWildcard: loose),
+                                         maxDepth: maxDepth, minConfidence: minConfidence)
             var owners = Set<String>()
             for n in reaching {
                 var prefix = ""
@@ -209,23 +211,29 @@ extension GraphQueries {
                     owners.insert(prefix)
                 }
             }
-            func touches(_ o: RunProfile.Option) -> Bool { o.selects.contains { owners.contains($0) } }
+            var reached: [(assumption: String, why: String)] = []
+            var first: (QueryConfiguration, PathResult, RunProfile.Choice)? = nil
             for choice in p.choices {
-                for o in choice.options where o.value != choice.value && touches(o) {
-                    let value = o.value
+                for o in choice.options where o.value != choice.value && o.selects.contains(where: { owners.contains($0) }) {
                     var alt = c
-                    alt.assumptions.append((choice.key, value))
-                    alt.profile = try? p.assuming([(choice.key, value)])
-                    guard alt.profile != nil, let (r, w) = search(alt), !r.paths.isEmpty else { continue }
-                    reached.append(("\(choice.key)=\(value)", "\(o.why) (\(o.source))"))
-                    if first == nil { first = (alt, r, w) }
+                    alt.assumptions.append((choice.key, o.value))
+                    guard let assumed = try? p.assuming([(choice.key, o.value)]) else { continue }
+                    alt.profile = assumed
+                    let r = search(alt, loose: loose)
+                    guard !r.paths.isEmpty else { continue }
+                    reached.append(("\(choice.key)=\(o.value)", "\(o.why) (\(o.source))"))
+                    if first == nil { first = (alt, r, choice) }
                 }
             }
-        }
-        if let (alt, r, w) = first {
-            return ProfiledPaths(configuration: alt, result: r, throughUnknownModule: w, reachedWith: reached, reachedAsAsked: false)
+            if let (alt, r, choice) = first {
+                let current = choice.option(choice.value)
+                return ProfiledPaths(configuration: alt, result: r, throughUnknownModule: loose, reachedWith: reached,
+                                     reachedAsAsked: false,
+                                     blocking: current.map { ("\(choice.key)=\(choice.value)", "\($0.why) (\($0.source))") })
+            }
         }
         return ProfiledPaths(configuration: c, result: PathResult(paths: []), throughUnknownModule: false, reachedWith: [],
-                             reachedAsAsked: false)
+                             reachedAsAsked: false, blocking: nil)
     }
+
 }

@@ -109,6 +109,7 @@ struct PathCommand: ParsableCommand {
                 out.line(asked.headline)
                 if !found.reachedAsAsked, let p = asked.profile {
                     out.line("\(b) is not reached from \(a) under profile \(p.name)" +
+                             (found.blocking.map { " (\($0.assumption): \($0.why))" } ?? "") +
                              (found.reachedWith.isEmpty ? "." : "; it is reached with:"))
                     for (assumption, why) in found.reachedWith { out.line("  --assume \(assumption)   (vLLM takes it when: \(why))") }
                     if !found.reachedWith.isEmpty { out.line("paths below assume \(found.reachedWith[0].assumption):") }

@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+
+/// The default request path on vLLM 0.33.0 (V1 engine) through the command line, under the release's
+/// profile and without `--via`. The Python half only (`--python-only`): the route ends at the torch op the
+/// cache write calls; the C++ half is the same as on 0.6.2 and checked there.
+final class RealVLLM0330Tests: XCTestCase {
+    static var shared: (cache: URL, db: String)?
+
+    func setUpIndex() throws -> (cache: URL, db: String) {
+        if let s = Self.shared { return s }
+        let checkout = try vllmRelease("0.33.0")
+        let cache = try temporaryDirectory("real-0330")
+        let db = cache.appendingPathComponent("vllm-0.33.0.sqlite").path
+        let r = try CLI.run(["index", checkout.path, "--python-only", "--db", db], cache: cache)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        Self.shared = (cache, db)
+        return (cache, db)
+    }
+
+    func path(_ from: String, _ to: String) throws -> (callees: [String], obj: [String: Any], text: String) {
+        let (cache, db) = try setUpIndex()
+        let r = try CLI.run(["path", from, to, "--json", "--db", db], cache: cache)
+        XCTAssertEqual(r.status, 0, "\(from) -> \(to): \(r.stderr)")
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+        let hops = (((obj["paths"] as? [[String: Any]])?.first)?["hops"] as? [[String: Any]]) ?? []
+        let text = try CLI.run(["path", from, to, "--db", db], cache: cache).stdout
+        return (hops.map { $0["callee"] as! String }, obj, text)
+    }
+
+    func testEngineCoreRunsItsOwnLoopTheDefaultRunnerAndFlashAttention() throws {
+        let (callees, obj, text) = try path("vllm.v1.engine.core.EngineCoreProc.run_engine_core",
+                                            "torch.ops._C_cache_ops.reshape_and_cache_flash")
+        XCTAssertEqual(obj["profile"] as? String, "cuda")
+        XCTAssertEqual(obj["reached_as_asked"] as? Bool, true, text)
+        XCTAssertEqual(obj["through_unknown_module"] as? Bool, false, text)
+        XCTAssertTrue(text.hasPrefix("profile: cuda (vLLM 0.33.0"), text)
+        let expected = ["vllm.v1.engine.core.EngineCoreProc.run_busy_loop",
+                        "vllm.v1.engine.core.EngineCoreProc._process_engine_step",
+                        "vllm.v1.engine.core.EngineCore.step_with_batch_queue",
+                        "vllm.v1.executor.abstract.Executor.execute_model",
+                        "vllm.v1.worker.gpu_worker.Worker.execute_model",
+                        "vllm.v1.worker.gpu.model_runner.GPUModelRunner.execute_model",
+                        "vllm.model_executor.models.llama.LlamaForCausalLM.forward",
+                        "vllm.model_executor.models.llama.LlamaModel.forward",
+                        "vllm.model_executor.models.llama.LlamaDecoderLayer.forward",
+                        "vllm.model_executor.models.llama.LlamaAttention.forward",
+                        "vllm.model_executor.layers.attention.attention.Attention.forward"]
+        XCTAssertEqual(Array(callees.prefix(expected.count)), expected, "\(callees)")
+        XCTAssertTrue(callees.contains("vllm.v1.attention.backends.flash_attn.FlashAttentionImpl.do_kv_cache_update"), "\(callees)")
+        XCTAssertEqual(callees.last, "torch.ops._C_cache_ops.reshape_and_cache_flash")
+        for hop in callees {
+            XCTAssertFalse(hop.contains("DPEngineCoreProc") || hop.contains("_dummy_run") || hop.contains("execute_dummy_batch")
+                           || hop.contains("torch.nn.Module"), "\(hop) in \(callees)")
+        }
+    }
+
+    func testTheFrontendSaysWhereTheRequestCrossesToTheEngineCore() throws {
+        // By default the engine core runs in another process behind ZMQ: LLM.generate does not reach the
+        // model, and the output names the assumption (in-process engine core) under which it does.
+        let (callees, obj, text) = try path("vllm.entrypoints.llm.LLM.generate", "torch.ops._C_cache_ops.reshape_and_cache_flash")
+        XCTAssertEqual(obj["reached_as_asked"] as? Bool, false, text)
+        XCTAssertEqual((obj["reached_with"] as? [String])?.first, "engine_core_client=InprocClient", text)
+        XCTAssertTrue(text.contains("ZMQ"), text)
+        XCTAssertTrue(callees.contains("vllm.v1.worker.gpu.model_runner.GPUModelRunner.execute_model"), "\(callees)")
+    }
+
+    func testWarmUpRoutesOnlyWhenAsked() throws {
+        let (cache, db) = try setUpIndex()
+        let r = try CLI.run(["callees", "vllm.v1.worker.gpu_worker.Worker.compile_or_warm_up_model", "--depth", "1", "--db", db], cache: cache)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let callers = try CLI.run(["callers", "vllm.v1.worker.gpu.model_runner.GPUModelRunner.execute_model", "--depth", "1",
+                                   "--db", db], cache: cache)
+        XCTAssertFalse(callers.stdout.contains("_dummy_run") || callers.stdout.contains("execute_dummy_batch"), callers.stdout)
+        let all = try CLI.run(["callers", "vllm.v1.worker.gpu.model_runner.GPUModelRunner.execute_model", "--depth", "1",
+                               "--include-warmup", "--profile", "none", "--db", db], cache: cache)
+        XCTAssertTrue(all.stdout.hasPrefix("profile: none"), all.stdout)
+    }
+}
