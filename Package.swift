@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "marginalia", targets: ["marginalia"]),
         .executable(name: "marginalia-bench", targets: ["marginalia-bench"]),
+        .executable(name: "marginalia-fuzz", targets: ["marginalia-fuzz"]),
         .library(name: "PagedAttention", targets: ["PagedAttention"]),
     ],
     dependencies: [
@@ -54,6 +55,11 @@ let package = Package(
         .target(name: "MarginaliaTestSupport", swiftSettings: v5),
         .executableTarget(name: "marginalia-bench",
                           dependencies: ["MarginaliaKit", "PagedAttention", "PythonIndexer", "ClangIndexer", "IndexModel"],
+                          swiftSettings: v5),
+
+        // Seeded mutation fuzzing of the input front ends (scripts/fuzz; a smoke run in scripts/test).
+        .executableTarget(name: "marginalia-fuzz",
+                          dependencies: ["PythonIndexer", "ClangIndexer", "Annotations", "IndexModel"],
                           swiftSettings: v5),
 
         // Test targets are enabled as their tests land (an empty test target does not build).

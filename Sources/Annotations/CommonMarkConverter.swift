@@ -34,23 +34,38 @@ public struct RenderedMarkdown: Hashable, Sendable {
     public var html: String
     /// Every `[[...]]` link outside code, in document order.
     public var links: [WikiLink]
+    /// The 1-based line (of the Markdown given) where the tree first nests deeper than
+    /// `MarkdownRenderer.maxNesting`; then `html` is the text itself, escaped, in a `<pre>`, and
+    /// `links` is empty. Nil for every ordinary body.
+    public var tooDeepAtLine: Int? = nil
 }
 
 /// GitHub-flavoured Markdown (tables, strikethrough, autolinks, task lists, footnotes, tag filter)
 /// through cmark-gfm, with `[[...]]` links and `$...$` math kept verbatim.
 public enum MarkdownRenderer {
+    /// How deep the Markdown tree may nest (every level counts: block quotes, list items, emphasis,
+    /// links). cmark-gfm parses any depth without recursion, but pages nested thousands deep help no
+    /// reader and strain browsers; written notes stay under 15. A body beyond it is shown as text.
+    public static let maxNesting = 100
+
+    /// The 1-based line where `markdown` nests deeper than `maxNesting`, or nil (see
+    /// `RenderedMarkdown.tooDeepAtLine`); parses without rendering.
+    public static func nestingProblem(in markdown: String) -> Int? {
+        CommonMarkConverter.tooDeepLine(MathProtector.protect(markdown).0)
+    }
+
     /// Renders `markdown`. `resolve` turns a link into a URL; links it returns nil for stay as text.
     public static func render(_ markdown: String, options: MarkdownOptions = .init(),
                               resolve: (WikiLink) -> String? = { _ in nil }) -> RenderedMarkdown
     {
         let (protected, math) = MathProtector.protect(markdown)
         var links: [WikiLink] = []
-        var html = CommonMarkConverter.render(protected, unsafe: options.allowRawHTML) { link in
+        let (rendered, tooDeep) = CommonMarkConverter.render(protected, unsafe: options.allowRawHTML) { link in
             links.append(link)
             return resolve(link)
         }
-        html = MathProtector.restore(html, math)
-        return RenderedMarkdown(html: html, links: links)
+        let html = MathProtector.restore(rendered, math)
+        return RenderedMarkdown(html: html, links: links, tooDeepAtLine: tooDeep)
     }
 
     /// The `[[...]]` links of `markdown` (outside code spans and blocks), in order.
@@ -183,34 +198,97 @@ enum CommonMarkConverter {
 
     static let extensionNames = ["table", "strikethrough", "autolink", "tasklist", "tagfilter"]
 
-    static func render(_ markdown: String, unsafe: Bool, resolve: (WikiLink) -> String?) -> String {
+    /// Parses `markdown` (with the GFM extensions) and hands the document to `body`; frees
+    /// parser and tree afterwards.
+    static func withDocument<R>(_ markdown: String, options: Int32,
+                                _ body: (_ document: OpaquePointer?, _ parser: OpaquePointer) -> R) -> R? {
         cmark_gfm_core_extensions_ensure_registered()
-        var options = CMARK_OPT_FOOTNOTES | CMARK_OPT_GITHUB_PRE_LANG
-        if unsafe { options |= CMARK_OPT_UNSAFE }
-        guard let parser = cmark_parser_new(options) else { return "" }
+        guard let parser = cmark_parser_new(options) else { return nil }
         defer { cmark_parser_free(parser) }
         for name in extensionNames {
             if let ext = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, ext) }
         }
         markdown.withCString { cmark_parser_feed(parser, $0, strlen($0)) }
-        guard let document = cmark_parser_finish(parser) else { return "" }
-        defer { cmark_node_free(document) }
-        rewriteLinks(in: document, resolve: resolve)
-        guard let cString = cmark_render_html(document, options, cmark_parser_get_syntax_extensions(parser)) else { return "" }
-        defer { free(cString) }
-        return String(cString: cString)
+        let document = cmark_parser_finish(parser)
+        defer { if let document { cmark_node_free(document) } }
+        return body(document, parser)
     }
 
-    /// Walks the tree depth first; in each container, merges runs of adjacent text nodes (cmark splits
-    /// text at brackets) and replaces `[[...]]` inside them with link nodes.
-    static func rewriteLinks(in node: OpaquePointer, resolve: (WikiLink) -> String?) {
-        let type = cmark_node_get_type(node)
-        if type == Kind.link || type == Kind.code || type == Kind.codeBlock { return }
-        var child = cmark_node_first_child(node)
-        while let current = child {
+    /// Parses, checks the depth, rewrites wiki links, renders; a tree deeper than
+    /// `MarkdownRenderer.maxNesting` is not rendered: the text is returned escaped in a `<pre>`,
+    /// with the line where it got too deep.
+    static func render(_ markdown: String, unsafe: Bool, resolve: (WikiLink) -> String?) -> (html: String, tooDeepAtLine: Int?) {
+        var options = CMARK_OPT_FOOTNOTES | CMARK_OPT_GITHUB_PRE_LANG
+        if unsafe { options |= CMARK_OPT_UNSAFE }
+        let result: (String, Int?)? = withDocument(markdown, options: options) { document, parser in
+            guard let document else { return ("", nil) }
+            if let line = deepestLine(document, limit: MarkdownRenderer.maxNesting) {
+                return ("<pre>" + MathProtector.escape(markdown) + "</pre>\n", line)
+            }
+            rewriteLinks(in: document, resolve: resolve)
+            guard let cString = cmark_render_html(document, options, cmark_parser_get_syntax_extensions(parser)) else {
+                return ("", nil)
+            }
+            defer { free(cString) }
+            return (String(cString: cString), nil)
+        }
+        return result ?? ("", nil)
+    }
+
+    /// See `MarkdownRenderer.nestingProblem(in:)`.
+    static func tooDeepLine(_ markdown: String) -> Int? {
+        withDocument(markdown, options: CMARK_OPT_FOOTNOTES) { document, _ in
+            document.flatMap { deepestLine($0, limit: MarkdownRenderer.maxNesting) }
+        } ?? nil
+    }
+
+    /// The start line of the first node nested more than `limit` levels below `root`, or nil.
+    /// Walks with parent/sibling links, no recursion and no stack: the tree can be any depth.
+    static func deepestLine(_ root: OpaquePointer, limit: Int) -> Int? {
+        var node = root
+        var depth = 0
+        while true {
+            if let child = cmark_node_first_child(node) {
+                node = child
+                depth += 1
+                if depth > limit {
+                    // Containers report their own start line; inline nodes report 0, so climb to one that knows.
+                    var n: OpaquePointer? = node
+                    while let m = n, cmark_node_get_start_line(m) <= 0 { n = cmark_node_parent(m) }
+                    return max(1, n.map { Int(cmark_node_get_start_line($0)) } ?? 1)
+                }
+                continue
+            }
+            while node != root, cmark_node_next(node) == nil {
+                guard let parent = cmark_node_parent(node) else { return nil }
+                node = parent
+                depth -= 1
+            }
+            guard node != root, let next = cmark_node_next(node) else { return nil }
+            node = next
+        }
+    }
+
+    /// Walks the tree depth first in document order on an explicit stack (a note can nest
+    /// thousands deep); in each container, merges runs of adjacent text nodes (cmark splits text at
+    /// brackets) and replaces `[[...]]` inside them with link nodes. Links, code spans and code
+    /// blocks are not entered.
+    static func rewriteLinks(in document: OpaquePointer, resolve: (WikiLink) -> String?) {
+        func entered(_ node: OpaquePointer) -> Bool {
+            let type = cmark_node_get_type(node)
+            return type != Kind.link && type != Kind.code && type != Kind.codeBlock
+        }
+        guard entered(document) else { return }
+        // For each open container, the next child to look at.
+        var stack: [OpaquePointer?] = [cmark_node_first_child(document)]
+        while let top = stack.last {
+            guard let current = top else {
+                stack.removeLast()
+                continue
+            }
             if cmark_node_get_type(current) != Kind.text {
-                rewriteLinks(in: current, resolve: resolve)
-                child = cmark_node_next(current)
+                stack[stack.count - 1] = cmark_node_next(current)
+                if entered(current) { stack.append(cmark_node_first_child(current)) }
                 continue
             }
             // Collect the run of text siblings.
@@ -222,7 +300,7 @@ enum CommonMarkConverter {
                 text += cmark_node_get_literal(t).map { String(cString: $0) } ?? ""
                 cursor = cmark_node_next(t)
             }
-            child = cursor
+            stack[stack.count - 1] = cursor
             let pieces = WikiLinkScanner.scan(text)
             guard pieces.contains(where: { if case .link = $0 { return true } else { return false } }) else { continue }
             for piece in pieces {

@@ -44,6 +44,9 @@ public enum NoteFileFormat {
         }
         // The YAML starts on line 2 of the file.
         let lineOffset = 1
+        if let refused = YAMLBudget.problem(in: String(yamlText)) {
+            return Parsed(note: nil, diagnostics: [problem(refused.line + lineOffset, "front matter refused: \(refused.message)")])
+        }
         let node: Node
         do {
             guard let composed = try Yams.compose(yaml: String(yamlText)) else {
@@ -58,7 +61,13 @@ public enum NoteFileFormat {
         }
         var reader = NodeReader(file: file, lineOffset: lineOffset)
         let note = reader.note(from: node, body: String(body), path: path)
-        return Parsed(note: note, diagnostics: reader.diagnostics)
+        var diagnostics = reader.diagnostics
+        if note != nil, let line = MarkdownRenderer.nestingProblem(in: String(body)) {
+            let bodyLine = text[..<body.startIndex].utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            diagnostics.append(problem(bodyLine + line - 1,
+                "Markdown nested more than \(MarkdownRenderer.maxNesting) levels deep: the body is shown as plain text"))
+        }
+        return Parsed(note: note, diagnostics: diagnostics)
     }
 
     static func describe(_ error: YamlError) -> (line: Int, message: String) {
@@ -148,6 +157,9 @@ public enum NoteFileFormat {
     /// Parses a tour file (`tours/*.yaml`).
     public static func parseTour(text: String, path: String, displayPath: String) -> (Tour?, [Diagnostic]) {
         let file = RepoPath(displayPath)
+        if let refused = YAMLBudget.problem(in: text) {
+            return (nil, [Diagnostic(file: file, line: refused.line, severity: .error, message: "tour refused: \(refused.message)")])
+        }
         let node: Node
         do {
             guard let n = try Yams.compose(yaml: text) else {

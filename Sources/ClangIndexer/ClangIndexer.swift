@@ -143,9 +143,11 @@ public struct ClangIndexer: Sendable {
     public func index(files: [RepoPath], progress: ProgressSink = SilentProgress()) -> ClangIndexResult {
         let session = Session(indexer: self)
         defer { session.cleanUp() }
-        let outcomes = session.run(files: files, phase: "C++/CUDA", progress: progress) { index, path, flags in
+        let refused = session.refuseTooDeep(files)
+        let outcomes = session.run(files: files.filter { refused[$0] == nil }, phase: "C++/CUDA", progress: progress) {
+            index, path, flags in
             session.indexUnit(index: index, path: path, flags: flags)
-        }
+        } + refused.map { ($0.key, UnitOutcome.indexed($0.value)) }
         var units: [FileIndex] = []
         var failed: [RepoPath] = []
         for (path, outcome) in outcomes {
@@ -307,6 +309,11 @@ final class Session: @unchecked Sendable {
 
     func cleanUp() {
         if ownsPCHDirectory { try? FileManager.default.removeItem(at: pchDirectory) }
+        for f in blanked {
+            free(UnsafeMutablePointer(mutating: f.Filename))
+            free(UnsafeMutablePointer(mutating: f.Contents))
+        }
+        blanked = []
     }
 
     /// The prelude directory shipped as a resource.
@@ -371,13 +378,41 @@ final class Session: @unchecked Sendable {
         return saved == 0 ? out : nil
     }
 
-    /// Parses one TU; returns libclang's error code.
+    /// Parses one TU; returns libclang's error code. Files refused by `refuseTooDeep` read as empty.
     func parse(index: CXIndex, path: RepoPath, flags: [String], into tu: inout CXTranslationUnit?) -> CXErrorCode {
         let file = root + "/" + path.rawValue
         let options = CXTranslationUnit_KeepGoing.rawValue | CXTranslationUnit_DetailedPreprocessingRecord.rawValue
         return withCStrings(flags) { argv in
-            clang_parseTranslationUnit2(index, file, argv, Int32(flags.count), nil, 0, options, &tu)
+            blanked.withUnsafeMutableBufferPointer { unsaved in
+                clang_parseTranslationUnit2(index, file, argv, Int32(flags.count), unsaved.baseAddress,
+                                            UInt32(unsaved.count), options, &tu)
+            }
         }
+    }
+
+    /// Checkout files libclang is shown as empty (see `refuseTooDeep`); the C strings are freed in `cleanUp`.
+    private var blanked: [CXUnsavedFile] = []
+
+    /// Scans `files` before any is parsed (`NestingScan`) and returns, for each file too deeply
+    /// nested for libclang, a failed unit whose diagnostic names the file and line. Those files also
+    /// read as empty to every other translation unit that includes them (vLLM's headers are units of
+    /// their own, so a deep header is found here too). Not covered: nesting that only macro
+    /// expansion creates; the worker stacks (`workerStackSize`) are the guard there.
+    func refuseTooDeep(_ files: [RepoPath]) -> [RepoPath: FileIndex] {
+        var refused: [RepoPath: FileIndex] = [:]
+        for path in files {
+            let full = root + "/" + path.rawValue
+            guard let data = FileManager.default.contents(atPath: full) else { continue }
+            let scan = NestingScan(SourceText(bytes: [UInt8](data)))
+            guard !scan.isSafe else { continue }
+            let message = "an expression \(scan.longestRun) operators deep (more than \(NestingScan.maxOperatorRun)): "
+                + "not parsed, libclang would run out of stack; files including it see it as empty"
+            refused[path] = FileIndex(
+                path: path, language: Language.of(path: path.rawValue) ?? .cpp,
+                diagnostics: [Diagnostic(file: path, line: scan.line, severity: .error, message: message)], failed: true)
+            blanked.append(CXUnsavedFile(Filename: UnsafePointer(strdup(full)), Contents: UnsafePointer(strdup("")), Length: 0))
+        }
+        return refused
     }
 
     /// Parses and walks one TU into a FileIndex (a failed one when libclang could not parse it).
@@ -417,7 +452,7 @@ final class Session: @unchecked Sendable {
             indexer.options.workers > 0 ? indexer.options.workers : ProcessInfo.processInfo.activeProcessorCount,
             files.count))
         let results = ResultBox(count: files.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        Self.onWorkerThreads(workers) { [self] in
             let index = clang_createIndex(0, 0)!
             defer { clang_disposeIndex(index) }
             var flagsByMode: [ClangLanguageMode: [String]] = [:]
@@ -433,6 +468,34 @@ final class Session: @unchecked Sendable {
             }
         }
         return results.values.compactMap { $0 }
+    }
+}
+
+extension Session {
+    /// The stack of each worker thread. libclang parses on the worker itself (`LIBCLANG_NOTHREADS`,
+    /// below) instead of on its own 8 MB thread, so that deep but accepted code (up to
+    /// `NestingScan.maxOperatorRun` levels, about 2 KB of stack each) cannot overflow it: a stack
+    /// overflow inside libclang kills the process, its crash recovery does not catch it. The memory
+    /// is reserved, not used, until a deep file needs it.
+    static let workerStackSize = 256 << 20
+
+    /// Set once, before the first worker starts: libclang reads it at every parse and then runs the
+    /// parse (still under its crash recovery) on the calling thread.
+    private static let parseOnCallingThread: Void = { setenv("LIBCLANG_NOTHREADS", "1", 1) }()
+
+    /// Runs `body` on `count` threads with `workerStackSize` stacks and waits for all of them.
+    static func onWorkerThreads(_ count: Int, _ body: @escaping @Sendable () -> Void) {
+        _ = parseOnCallingThread
+        let done = DispatchSemaphore(value: 0)
+        for _ in 0..<count {
+            let thread = Thread {
+                body()
+                done.signal()
+            }
+            thread.stackSize = workerStackSize
+            thread.start()
+        }
+        for _ in 0..<count { done.wait() }
     }
 }
 

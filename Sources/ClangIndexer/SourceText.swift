@@ -34,6 +34,19 @@ struct SourceText {
         return e > offset ? slice(offset, e) : ""
     }
 
+    /// The offset of the first occurrence of `needle` in `[from, to)` (clamped to the file), or nil.
+    /// Works on bytes, so text that is not UTF-8 cannot shift the offsets.
+    func firstOffset(of needle: [UInt8], from: Int, to: Int) -> Int? {
+        let end = min(max(0, to), bytes.count)
+        guard let first = needle.first else { return nil }
+        var i = max(0, from)
+        while i + needle.count <= end {
+            if bytes[i] == first, bytes[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+
     /// The 1-based line of a byte offset.
     func line(ofOffset offset: Int) -> Int {
         var lo = 0, hi = lineStarts.count - 1
@@ -80,7 +93,7 @@ struct SourceText {
         var i = start + 1
         while i < bytes.count, bytes[i] != quote {
             if bytes[i] == UInt8(ascii: "\\") { i += 1 }
-            if bytes[i] == UInt8(ascii: "\n") { break }
+            if i >= bytes.count || bytes[i] == UInt8(ascii: "\n") { break }
             i += 1
         }
         return min(i + 1, bytes.count)
@@ -295,4 +308,62 @@ func preprocessorConditions(_ text: SourceText) -> [String] {
         if word != "define", word != "ifndef" { guardMacro = guardMacro.map { _ in "" } }
     }
     return result
+}
+
+/// Where a file's text is too deeply nested for libclang: the longest run of operator and bracket
+/// bytes (`+ - * / % ^ & | ! ~ < > = ? : . ( ) [ ]`) not interrupted by `;`, `{`, `}` or `,`, outside
+/// comments and literals. clang parses one nesting level per operator of such a run (`1+1+...+1`,
+/// `!!!...1`, `a=b=...`, casts) with recursion that costs up to about 2 KB of stack each (measured,
+/// LLVM 14), and a stack overflow inside libclang kills the process rather than failing the unit.
+struct NestingScan {
+    /// Runs longer than this are refused: 10,000 levels stay under 32 MB of clang stack, far inside
+    /// the indexer's worker stacks (`Session.workerStackSize`), and no hand-written or generated
+    /// vLLM statement comes near it (the longest run in 0.6.2 is 120, in
+    /// csrc/quantization/gguf/dequantize.cuh; `testNoVLLMFileIsRefused`).
+    static let maxOperatorRun = 10_000
+
+    /// The longest run and the 1-based line where it starts.
+    var longestRun = 0
+    var line = 1
+
+    init(_ text: SourceText) {
+        let bytes = text.bytes
+        var run = 0, runStart = 0, longestStart = 0
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                i = text.skipLiteral(from: i)
+                continue
+            case UInt8(ascii: "/") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "/"):
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\n") { i += 1 }
+                continue
+            case UInt8(ascii: "/") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "*"):
+                i += 2
+                while i + 1 < bytes.count, !(bytes[i] == UInt8(ascii: "*") && bytes[i + 1] == UInt8(ascii: "/")) { i += 1 }
+                i += 2
+                continue
+            case UInt8(ascii: ";"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: ","):
+                run = 0
+            case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "%"),
+                UInt8(ascii: "^"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "!"), UInt8(ascii: "~"),
+                UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: ":"),
+                UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["), UInt8(ascii: "]"):
+                if run == 0 { runStart = i }
+                run += 1
+                if run > longestRun {
+                    longestRun = run
+                    longestStart = runStart
+                }
+            default:
+                break
+            }
+            i += 1
+        }
+        line = text.line(ofOffset: longestStart)
+    }
+
+    /// Whether libclang may be handed this file.
+    var isSafe: Bool { longestRun <= Self.maxOperatorRun }
 }

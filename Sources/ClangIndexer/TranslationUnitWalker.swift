@@ -100,7 +100,7 @@ struct TranslationUnitWalker {
         unit.registrations = registrations.sorted(by: registrationOrder)
         unit.macroExpansions = expansions.sorted { ($0.file, $0.line, $0.name) < ($1.file, $1.line, $1.name) }
         unit.includes = inclusions()
-        unit.diagnostics = diagnostics()
+        unit.diagnostics = diagnostics() + walkDiagnostics
         return unit
     }
 
@@ -169,12 +169,31 @@ struct TranslationUnitWalker {
         var blockIndex: Int?
         /// Qualified name of the enclosing namespace/class, for namespace-scope code.
         var scope = ""
+        /// How many declarations (namespaces, classes, functions) enclose this one.
+        var depth = 0
     }
+
+    /// Declarations nested deeper than this are not walked (one diagnostic per TU says where).
+    /// Declarations are walked recursively, one level per namespace, class or function; clang
+    /// itself stops brace nesting at 256 (`-fbracket-depth`), so real code stays far below this.
+    static let maxDeclarationDepth = 300
+    /// Problems of the walk itself (too deep), reported with libclang's diagnostics.
+    private var walkDiagnostics: [Diagnostic] = []
 
     private mutating func walkDeclaration(_ c: CXCursor, context: Context) {
         let kind = c.kind
         let point = filePoint(c.location)
         guard let file = known(point.file) else { return }
+        guard context.depth < Self.maxDeclarationDepth else {
+            if walkDiagnostics.isEmpty {
+                walkDiagnostics.append(Diagnostic(
+                    file: file.path, line: point.line, column: point.column, severity: .error,
+                    message: "declarations nested more than \(Self.maxDeclarationDepth) deep: not indexed below this point"))
+            }
+            return
+        }
+        var context = context
+        context.depth += 1
         switch kind {
         case CXCursor_Namespace:
             let name = qualifiedName(c)
@@ -229,7 +248,7 @@ struct TranslationUnitWalker {
             walkFunction(c, file: file, context: context)
         case CXCursor_VarDecl:
             // Namespace-scope variables: their initializers can call functions.
-            walkBody(of: c, context: Context(caller: context.scope, scope: context.scope))
+            walkBody(of: c, context: Context(caller: context.scope, scope: context.scope, depth: context.depth))
         default:
             break
         }
@@ -285,7 +304,8 @@ struct TranslationUnitWalker {
         symbols[index].signature = functionSignature(c)
         functionRanges[file.path, default: []].append((symbols[index].range, qualified))
 
-        var inner = Context(caller: qualified, symbolIndex: index, blockIndex: nil, scope: context.scope)
+        var inner = Context(caller: qualified, symbolIndex: index, blockIndex: nil, scope: context.scope,
+                            depth: context.depth + 1)
         if let block, file.path == mainPath {
             let r = range(of: c)
             let parameter = firstParameterName(c)
@@ -341,38 +361,41 @@ struct TranslationUnitWalker {
         }
     }
 
-    private mutating func visitExpression(_ c: CXCursor, context: Context, consumed: CXCursor?) {
-        let kind = c.kind
-        if let consumed, clang_equalCursors(consumed, c) != 0 {
-            // The callee of a call already recorded: not a reference. A member callee's object
-            // expression can still hold calls (`f().g()`), so walk it, minus the member name.
-            guard kind == CXCursor_MemberRefExpr else { return }
-            visitChildren(of: c) { child in
-                if child.kind != CXCursor_OverloadedDeclRef { visitExpression(child, context: context, consumed: nil) }
-                return .continue
+    /// Walks an expression or statement tree depth first, in source order, on an explicit stack:
+    /// generated code nests expressions thousands deep (`1+1+...+1` is one level per term) and a
+    /// recursive walk would overflow a worker thread's stack. `consumed` is a call's callee
+    /// reference, already recorded by `handleCall`, which is not recorded again as a reference.
+    private mutating func visitExpression(_ root: CXCursor, context: Context, consumed rootConsumed: CXCursor?) {
+        var stack: [(cursor: CXCursor, consumed: CXCursor?)] = [(root, rootConsumed)]
+        func push(childrenOf c: CXCursor, consumed: CXCursor?, skipping skipped: CXCursorKind? = nil) {
+            let kids = children(of: c)
+            for child in kids.reversed() where child.kind != skipped { stack.append((child, consumed)) }
+        }
+        while let (c, consumed) = stack.popLast() {
+            let kind = c.kind
+            if let consumed, clang_equalCursors(consumed, c) != 0 {
+                // The callee of a call already recorded: not a reference. A member callee's object
+                // expression can still hold calls (`f().g()`), so walk it, minus the member name.
+                if kind == CXCursor_MemberRefExpr { push(childrenOf: c, consumed: nil, skipping: CXCursor_OverloadedDeclRef) }
+                continue
             }
-            return
-        }
-        var consumedChild: CXCursor?
-        switch kind {
-        case CXCursor_CallExpr:
-            consumedChild = handleCall(c, context: context)
-        case CXCursor_DeclRefExpr, CXCursor_OverloadedDeclRef:
-            if handleReference(c, context: context) { return }
-        case CXCursor_VarDecl:
-            if let index = context.symbolIndex { recordShared(c, symbolIndex: index) }
-        case CXCursor_FunctionDecl, CXCursor_CXXMethod, CXCursor_FunctionTemplate, CXCursor_StructDecl,
-            CXCursor_ClassDecl:
-            // Local classes and their methods: walked as declarations (they carry their own names).
-            walkDeclaration(c, context: context)
-            return
-        default:
-            break
-        }
-        let pass = consumedChild
-        visitChildren(of: c) { child in
-            visitExpression(child, context: context, consumed: pass ?? consumed)
-            return .continue
+            var consumedChild: CXCursor?
+            switch kind {
+            case CXCursor_CallExpr:
+                consumedChild = handleCall(c, context: context)
+            case CXCursor_DeclRefExpr, CXCursor_OverloadedDeclRef:
+                if handleReference(c, context: context) { continue }
+            case CXCursor_VarDecl:
+                if let index = context.symbolIndex { recordShared(c, symbolIndex: index) }
+            case CXCursor_FunctionDecl, CXCursor_CXXMethod, CXCursor_FunctionTemplate, CXCursor_StructDecl,
+                CXCursor_ClassDecl:
+                // Local classes and their methods: walked as declarations (they carry their own names).
+                walkDeclaration(c, context: context)
+                continue
+            default:
+                break
+            }
+            push(childrenOf: c, consumed: consumedChild ?? consumed)
         }
     }
 
@@ -676,23 +699,18 @@ struct TranslationUnitWalker {
 
     /// The first function an expression refers to (`&fn`, `fn`, `TORCH_BOX(&fn)`), with its USR.
     private func functionReferenced(in expression: CXCursor) -> (String, String)? {
-        var found: (String, String)?
-        func search(_ c: CXCursor) {
-            if found != nil { return }
+        // Depth first in source order on an explicit stack (an argument can nest deeply).
+        var stack = [expression]
+        while let c = stack.popLast() {
             if c.kind == CXCursor_DeclRefExpr || c.kind == CXCursor_OverloadedDeclRef,
                 let t = target(of: c), Self.functionKinds.contains(t.decl.kind.rawValue)
             {
-                found = (qualifiedName(t.decl), t.unique ? t.decl.usr : "")
-                return
+                return (qualifiedName(t.decl), t.unique ? t.decl.usr : "")
             }
-            if c.kind == CXCursor_LambdaExpr { return }
-            visitChildren(of: c) { child in
-                search(child)
-                return found == nil ? .continue : .stop
-            }
+            if c.kind == CXCursor_LambdaExpr { continue }
+            stack.append(contentsOf: children(of: c).reversed())
         }
-        search(expression)
-        return found
+        return nil
     }
 
     /// Registrations written in branches the preprocessor skipped, found by scanning their text
@@ -862,10 +880,9 @@ struct TranslationUnitWalker {
         let name = filePoint(c.location)
         guard let f = known(s.file), name.file == s.file, name.offset > s.offset else { return nil }
         let t = text(f.path)
-        let head = t.slice(s.offset, name.offset)
-        guard let r = head.range(of: "__launch_bounds__") else { return nil }
-        let startOffset = s.offset + head.utf8.distance(from: head.startIndex, to: r.lowerBound)
-        var open = startOffset + "__launch_bounds__".utf8.count
+        let keyword = Array("__launch_bounds__".utf8)
+        guard let startOffset = t.firstOffset(of: keyword, from: s.offset, to: name.offset) else { return nil }
+        var open = startOffset + keyword.count
         while open < t.bytes.count, t.bytes[open] == UInt8(ascii: " ") { open += 1 }
         guard open < t.bytes.count, t.bytes[open] == UInt8(ascii: "("),
             let close = t.matchingClose(from: open, openByte: UInt8(ascii: "("), closeByte: UInt8(ascii: ")"))
@@ -1001,14 +1018,15 @@ struct TextRegistration {
 /// Finds `receiver.def(...)` and `receiver.impl(...)` calls in `[from, to)` of `text`.
 func scanRegistrationCalls(_ text: SourceText, from: Int, to: Int, receiver: String) -> [TextRegistration] {
     var result: [TextRegistration] = []
-    let region = text.slice(from, to)
-    var search = region.startIndex
-    for method in ["def", "impl"] { _ = method }
-    while let dot = region.range(of: receiver, range: search..<region.endIndex) {
-        search = dot.upperBound
-        let start = from + region.utf8.distance(from: region.startIndex, to: dot.lowerBound)
+    // Searched as bytes: the region may hold bytes that are not UTF-8, and offsets into a decoded
+    // String (where each bad byte becomes a 3-byte U+FFFD) would no longer be file offsets.
+    let to = min(max(0, to), text.bytes.count)
+    let needle = Array(receiver.utf8)
+    var search = max(0, from)
+    while let start = text.firstOffset(of: needle, from: search, to: to) {
+        search = start + needle.count
         if start > 0, isIdentifierByte(text.bytes[start - 1]) { continue }
-        var i = start + receiver.utf8.count
+        var i = start + needle.count
         guard i < to, text.bytes[i] == UInt8(ascii: ".") else { continue }
         i += 1
         let method = text.identifier(at: i)

@@ -39,6 +39,12 @@ struct Parser {
     /// Variables the previous statement of the current block defined (for attribute docstrings).
     private var lastVariables: Range<Int>? = nil
     private var textBuffer: [UInt8] = []
+    /// Indented blocks open around the statement being parsed (blocks are parsed recursively).
+    private var blockDepth = 0
+    /// Blocks nested deeper are skipped with one diagnostic: CPython refuses about as many levels
+    /// ("too many levels of indentation", MAXINDENT 100), so valid Python never gets here, and the
+    /// recursion (a few frames per level) stays bounded whatever the input.
+    static let maxBlockDepth = 100
 
     init(src: UnsafeBufferPointer<UInt8>, lexed: LexResult, path: RepoPath, moduleName: String) {
         self.src = src
@@ -152,6 +158,9 @@ struct Parser {
     /// Parses statements until the DEDENT that closes this block (consumed) or the end of input.
     /// Returns the index of the last token of the block's last statement, -1 when it has none.
     mutating func parseBlock(topLevel: Bool) -> Int {
+        if !topLevel && blockDepth >= Self.maxBlockDepth { return skipBlock() }
+        if !topLevel { blockDepth += 1 }
+        defer { if !topLevel { blockDepth -= 1 } }
         var last = -1
         lastVariables = nil
         while i < t.count {
@@ -177,6 +186,29 @@ struct Parser {
                 lastVariables = nil
                 last = parseStatement()
             }
+        }
+        return last
+    }
+
+    /// Skips a block nested too deep (its INDENT consumed) up to and including its DEDENT, reporting
+    /// it once; returns the index of its last token that is not NEWLINE/INDENT/DEDENT, -1 when none.
+    mutating func skipBlock() -> Int {
+        error("more than \(Self.maxBlockDepth) levels of indentation: the code below is not indexed", at: i)
+        var depth = 1, last = -1
+        while i < t.count {
+            switch t[i].kind {
+            case .endMarker: return last
+            case .indent: depth += 1
+            case .dedent:
+                depth -= 1
+                if depth == 0 {
+                    i += 1
+                    return last
+                }
+            case .newline: break
+            default: last = i
+            }
+            i += 1
         }
         return last
     }

@@ -101,6 +101,44 @@ final class LexerTests: XCTestCase {
         }
     }
 
+    /// Blocks nested past CPython's 100 levels: the deeper code is skipped with one diagnostic at its
+    /// first line, and what follows the deep block is indexed again. 2,000 levels (2 MB of
+    /// indentation) stay within a 2 MB stack, debug build included.
+    func testIndentationDeeperThanCPythonAllows() throws {
+        func nested(_ levels: Int) -> String {
+            var text = ""
+            for k in 0..<levels { text += String(repeating: " ", count: k) + "def f\(k)():\n" }
+            text += String(repeating: " ", count: levels) + "g()\n"
+            return text + "def after():\n    h()\n"
+        }
+        let shallow = PythonIndexer().index(source: Array(nested(100).utf8), path: "n.py", moduleName: "n")
+        XCTAssertEqual(shallow.diagnostics, [])
+        XCTAssertEqual(shallow.symbols.count, 1 + 100 + 1)
+        XCTAssertEqual(shallow.calls.map(\.callee), ["g", "h"])
+        for levels in [101, 2_000] {
+            let source = Array(nested(levels).utf8)
+            let index = try XCTUnwrap(onSmallStack { PythonIndexer().index(source: source, path: "n.py", moduleName: "n") })
+            XCTAssertEqual(index.diagnostics, [Diagnostic(
+                file: "n.py", line: 102, column: 102, severity: .error,
+                message: "more than 100 levels of indentation: the code below is not indexed")], "\(levels)")
+            XCTAssertEqual(index.symbols.map(\.qualifiedName).last, "n.after")
+            // f0 ... f100 (the 100th block holds f100; its body would be the 101st).
+            XCTAssertEqual(index.symbols.count, 1 + 101 + 1, "\(levels)")
+            XCTAssertEqual(index.calls.map(\.callee), ["h"], "\(levels)")
+        }
+    }
+
+    /// Runs `body` on a thread with a 2 MB stack (a quarter of a default thread's) and waits for it.
+    func onSmallStack(_ body: @escaping () -> FileIndex) -> FileIndex? {
+        final class Box: @unchecked Sendable { var value: FileIndex?; let done = DispatchSemaphore(value: 0) }
+        let box = Box()
+        let worker = Thread { box.value = body(); box.done.signal() }
+        worker.stackSize = 2 << 20
+        worker.start()
+        box.done.wait()
+        return box.value
+    }
+
     /// A huge file (tens of thousands of functions, deeply nested brackets) indexes without trouble.
     func testHugeInput() {
         var text = ""
