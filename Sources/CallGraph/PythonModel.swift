@@ -952,6 +952,15 @@ final class PythonWorld {
             let isMethod = out.contains { if case .function = $0.value { return true } else { return false } } || lookup(c, attr) == nil
             if isMethod {
                 let ov = overrides(c, attr).filter { o in !out.contains { $0.value == .function(o) } }
+                // The receiver may be a subclass that overrides the method: the class's own method is then
+                // one candidate among the overrides, never `exact` (what runs depends on the object).
+                if !ov.isEmpty {
+                    out = out.map { v in
+                        guard case .function = v.value else { return v }
+                        return Typed(value: v.value, confidence: v.confidence.weakened(by: .candidate),
+                                     note: "\(v.note) (\(ov.count) subclasses override \(attr))")
+                    }
+                }
                 for o in ov {
                     out.append(Typed(value: .function(o), confidence: .candidate,
                                      note: "\(via) -> override in \(short(symbolsByQN[o]?.parent ?? o)) (\(ov.count) overrides)"))

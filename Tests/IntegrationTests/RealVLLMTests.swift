@@ -78,10 +78,15 @@ final class RealVLLMTests: XCTestCase {
         XCTAssertTrue(viaHops.contains { ($0["file"] as? String ?? "").hasSuffix("torch_bindings.cpp") && $0["kind"] as? String == "op-binding" },
                       "the op registration is a hop")
 
-        let callers = try CLI.run(["callers", "vllm::paged_attention_v1_kernel", "--depth", "14", "--max-children", "100000",
-                                   "--max-nodes", "1000000", "--db", db], cache: cache)
+        // paged_attention_v1 runs under XFormers (pre-Ampere GPUs, float32): its callers reach the API there,
+        // and not under the default FLASH_ATTN profile.
+        let callers = try CLI.run(["callers", "vllm::paged_attention_v1_kernel", "--depth", "20", "--max-children", "100000",
+                                   "--max-nodes", "1000000", "--assume", "attention_backend=XFORMERS", "--db", db], cache: cache)
         XCTAssertEqual(callers.status, 0, callers.stderr)
         XCTAssertTrue(callers.stdout.contains("vllm.entrypoints.llm.LLM.generate"), "callers reach LLM.generate")
+        let flash = try CLI.run(["callers", "vllm::paged_attention_v1_kernel", "--depth", "20", "--max-children", "100000",
+                                 "--max-nodes", "1000000", "--db", db], cache: cache)
+        XCTAssertFalse(flash.stdout.contains("vllm.entrypoints.llm.LLM.generate"), "FLASH_ATTN does not run paged_attention_v1")
     }
 
     /// The callees of the first path, with the JSON fields saying what it holds under.

@@ -45,7 +45,11 @@ With --facts it prints one line per type fact:
 for parameter and return annotations (scope the function, target the parameter or `return`) and for
 assignments whose target is a name or `SELF.attr` (SELF the first parameter of the enclosing method;
 the scope is then the class): `annotation` (`x: T`), `assigned_call` (`x = f(...)`, expression the
-callee as written) or `assigned_name` (`x = a.b`). EXPRESSION has all whitespace removed.
+callee as written) or `assigned_name` (`x = a.b`); `parameter_default` for a parameter whose default is a
+CapWords dotted name (`layer_type=LlamaDecoderLayer`); container elements: `x = f(..., lambda p: C(...))` or
+`x = f([C(...) for ...])` gives `assigned_name` `[C()]` on the target (the last of a tuple target) instead
+of `assigned_call`; loop elements: `for x in a.b` (also through enumerate, islice, reversed, list, tuple,
+sorted, iter) gives `assigned_name` `a.b[*]`. EXPRESSION has all whitespace removed.
 
 --all prints all five kinds of line (definitions first, then calls, imports, variables per file).
 """
@@ -232,6 +236,74 @@ def is_dotted(node):
     return isinstance(node, ast.Name)
 
 
+def last_name(node):
+    return node.attr if isinstance(node, ast.Attribute) else node.id
+
+
+def fact_target(target, scope, self_name, class_scope):
+    """(scope, name) of a name or `self.x` target, else None."""
+    if isinstance(target, ast.Name):
+        return scope, target.id
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+            and self_name is not None and target.value.id == self_name:
+        return class_scope, self_name + "." + target.attr
+    return None
+
+
+def element_constructor(value, data, starts):
+    """The callee a call builds its container from: the call in a lambda argument (any dotted name), or
+    the element of a list comprehension argument (a CapWords dotted name); the first argument in source
+    order that has one."""
+    if not isinstance(value, ast.Call):
+        return None
+    arguments = list(value.args) + [k.value for k in value.keywords if k.arg is not None]
+    for arg in sorted(arguments, key=lambda n: (n.lineno, n.col_offset)):
+        if isinstance(arg, ast.Starred):
+            continue
+        if isinstance(arg, ast.Lambda):
+            body, needs_class = arg.body, False
+        elif isinstance(arg, ast.ListComp):
+            body, needs_class = arg.elt, True
+        else:
+            continue
+        if not isinstance(body, ast.Call) or not is_dotted(body.func):
+            continue
+        if needs_class and not last_name(body.func)[:1].isupper():
+            continue
+        return callee_text(data, starts, body)
+    return None
+
+
+def element_of_loop(node, scope, emit, data, starts):
+    """`for x in a.b:` (also through enumerate, islice, reversed, list, tuple, sorted, iter): `x` is an
+    element of `a.b`."""
+    target, it = node.target, node.iter
+    if isinstance(target, ast.Name):
+        names = [target.id]
+    elif isinstance(target, (ast.Tuple, ast.List)) and all(
+            isinstance(e, ast.Name) or (isinstance(e, ast.Starred) and isinstance(e.value, ast.Name)) for e in target.elts):
+        names = [e.id if isinstance(e, ast.Name) else e.value.id for e in target.elts]
+    else:
+        return
+    while isinstance(it, ast.Call) and is_dotted(it.func):
+        helper = last_name(it.func)
+        positional = [a for a in it.args if not isinstance(a, ast.Starred)]
+        if not it.args or isinstance(it.args[0], ast.Starred):
+            return
+        first = it.args[0]
+        if it.keywords and min((k.value.lineno, k.value.col_offset) for k in it.keywords) < (first.lineno, first.col_offset):
+            return
+        if helper == "enumerate":
+            if len(names) != 2:
+                return
+            names = names[1:]
+        elif helper not in ("islice", "reversed", "list", "tuple", "sorted", "iter"):
+            return
+        it = first
+    if len(names) == 1 and is_dotted(it):
+        emit("assigned_name", scope, names[0], squeeze(segment(data, starts, it).decode()) + "[*]", node.target.lineno)
+
+
 def facts(node, scope, self_name, class_scope, rel, data, starts, out):
     def emit(origin, sc, target, expr, line):
         out.append(f"{rel}\tfact\t{origin}\t{sc}\t{target}\t{expr}\t{line}")
@@ -244,6 +316,13 @@ def facts(node, scope, self_name, class_scope, rel, data, starts, out):
                     + ([a.kwarg] if a.kwarg else []):
                 if arg.annotation is not None:
                     emit("parameter", qual, arg.arg, squeeze(segment(data, starts, arg.annotation).decode()), arg.lineno)
+            # A class (CapWords dotted name) as a parameter's default value.
+            positional_args = a.posonlyargs + a.args
+            pairs = list(zip(positional_args[len(positional_args) - len(a.defaults):], a.defaults)) \
+                + [(k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+            for arg, default in sorted(pairs, key=lambda p: (p[0].lineno, p[0].col_offset)):
+                if is_dotted(default) and last_name(default)[:1].isupper():
+                    emit("parameter_default", qual, arg.arg, squeeze(segment(data, starts, default).decode()), arg.lineno)
             if child.returns is not None:
                 emit("returns", qual, "return", squeeze(segment(data, starts, child.returns).decode()), child.lineno)
             positional = a.posonlyargs + a.args
@@ -256,13 +335,25 @@ def facts(node, scope, self_name, class_scope, rel, data, starts, out):
             continue
         if isinstance(child, ast.Lambda):
             continue
+        if isinstance(child, (ast.For, ast.AsyncFor)):
+            element_of_loop(child, scope, emit, data, starts)
         targets = []
         annotation = value = None
         if isinstance(child, ast.Assign):
             targets, value = child.targets, child.value
         elif isinstance(child, ast.AnnAssign):
             targets, annotation, value = [child.target], child.annotation, child.value
+        element = element_constructor(value, data, starts) if annotation is None else None
         for target in targets:
+            if element is not None:
+                # `x = ModuleList([Layer(...) for ...])`, `a, b, self.layers = make_layers(n, lambda p: Layer(p))`:
+                # a list of what the constructor builds, on the target (the last of a tuple).
+                holder = target.elts[-1] if isinstance(target, (ast.Tuple, ast.List)) and target.elts else target
+                named = fact_target(holder, scope, self_name, class_scope)
+                if named is not None:
+                    emit("assigned_name", named[0], named[1], "[" + element + "()]", child.lineno)
+                if not isinstance(target, (ast.Tuple, ast.List)):
+                    continue
             if isinstance(target, ast.Name):
                 sc, name = scope, target.id
             elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
