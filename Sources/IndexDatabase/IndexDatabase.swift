@@ -98,7 +98,11 @@ public final class IndexStore: @unchecked Sendable {
     let dbQueue: DatabaseQueue
 
     /// The current schema version (the number of registered migrations).
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
+
+    /// Migrations a read-only open needs: later ones only add tables (recorded runs) that readers
+    /// treat as empty when absent, so an index written before them stays readable.
+    static let requiredForReading: Set<String> = ["v1"]
 
     /// Opens (creating and migrating if needed) the index at `path`.
     public init(path: String, readOnly: Bool = false) throws {
@@ -113,7 +117,7 @@ public final class IndexStore: @unchecked Sendable {
             dbQueue = try DatabaseQueue(path: path, configuration: config)
             if !readOnly { try Self.migrator.migrate(dbQueue) } else {
                 let applied = try dbQueue.read { try Self.migrator.appliedIdentifiers($0) }
-                if applied.count < Self.migrator.migrations.count {
+                if !Self.requiredForReading.isSubset(of: Set(applied)) {
                     throw IndexDatabaseError("the index at \(path) is from an older Marginalia: run `marginalia index` again")
                 }
             }
@@ -182,6 +186,7 @@ public final class IndexStore: @unchecked Sendable {
                 CREATE INDEX edges_callee ON edges(callee);
                 """)
         }
+        m.registerMigration("v2-traces") { db in try Self.createTraceTables(db) }
         return m
     }
 

@@ -1,0 +1,166 @@
+// Recorded runs in the index: one row per run, its observed calls and entry points. Added by the
+// "v2-traces" migration; re-indexing never touches them (they are compared with the edges of the
+// moment, so a better call graph is measured against the same run without re-importing it).
+import Foundation
+import GRDB
+import IndexModel
+
+/// A recorded run as stored.
+public struct TraceRecord: Hashable, Codable, Sendable {
+    public var name: String
+    /// The file it was imported from.
+    public var source: String
+    public var package: String
+    public var packageVersion: String
+    public var packageRoot: String
+    public var python: String
+    public var mechanism: String
+    public var pid: Int
+    public var script: String
+    public var events: Int
+    public var dropped: Int
+    public var wallSeconds: Double
+    public var hookSeconds: Double
+    public init(name: String, source: String, package: String, packageVersion: String, packageRoot: String,
+                python: String, mechanism: String, pid: Int, script: String, events: Int, dropped: Int,
+                wallSeconds: Double, hookSeconds: Double)
+    {
+        self.name = name
+        self.source = source
+        self.package = package
+        self.packageVersion = packageVersion
+        self.packageRoot = packageRoot
+        self.python = python
+        self.mechanism = mechanism
+        self.pid = pid
+        self.script = script
+        self.events = events
+        self.dropped = dropped
+        self.wallSeconds = wallSeconds
+        self.hookSeconds = hookSeconds
+    }
+}
+
+/// One observed call as stored (`kind` is `call` or `op`).
+public struct TraceCallRecord: Hashable, Codable, Sendable {
+    public var kind: String
+    public var caller: String
+    public var callee: String
+    public var file: RepoPath
+    public var line: Int
+    public var count: Int
+    public var selfClass: String
+    public var calleeFile: RepoPath
+    public var calleeLine: Int
+    public var direct: Bool
+    public init(kind: String, caller: String, callee: String, file: RepoPath, line: Int, count: Int, selfClass: String,
+                calleeFile: RepoPath, calleeLine: Int, direct: Bool)
+    {
+        self.kind = kind
+        self.caller = caller
+        self.callee = callee
+        self.file = file
+        self.line = line
+        self.count = count
+        self.selfClass = selfClass
+        self.calleeFile = calleeFile
+        self.calleeLine = calleeLine
+        self.direct = direct
+    }
+}
+
+extension IndexStore {
+    static func createTraceTables(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE traces (
+                name TEXT PRIMARY KEY, source TEXT NOT NULL, package TEXT NOT NULL, package_version TEXT NOT NULL,
+                package_root TEXT NOT NULL, python TEXT NOT NULL, mechanism TEXT NOT NULL, pid INTEGER NOT NULL,
+                script TEXT NOT NULL, events INTEGER NOT NULL, dropped INTEGER NOT NULL, wall_s REAL NOT NULL,
+                hook_s REAL NOT NULL);
+            CREATE TABLE trace_calls (
+                trace TEXT NOT NULL, kind TEXT NOT NULL, caller TEXT NOT NULL, callee TEXT NOT NULL,
+                file TEXT NOT NULL, line INTEGER NOT NULL, count INTEGER NOT NULL, self_class TEXT NOT NULL,
+                callee_file TEXT NOT NULL, callee_line INTEGER NOT NULL, direct INTEGER NOT NULL);
+            CREATE INDEX trace_calls_trace ON trace_calls(trace, caller);
+            CREATE TABLE trace_entries (trace TEXT NOT NULL, callee TEXT NOT NULL, count INTEGER NOT NULL);
+            """)
+    }
+
+    /// Whether this index has the trace tables (an index opened read-only may predate them).
+    func hasTraceTables(_ db: Database) throws -> Bool { try db.tableExists("traces") }
+
+    /// Stores a run under `trace.name`, replacing a run of that name, in one transaction.
+    public func replaceTrace(_ trace: TraceRecord, calls: [TraceCallRecord], entries: [String: Int]) throws {
+        try dbQueue.write { db in
+            for table in ["trace_calls", "trace_entries"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE trace = ?", arguments: [trace.name])
+            }
+            try db.execute(sql: "DELETE FROM traces WHERE name = ?", arguments: [trace.name])
+            try db.execute(sql: "INSERT INTO traces VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
+                trace.name, trace.source, trace.package, trace.packageVersion, trace.packageRoot, trace.python,
+                trace.mechanism, trace.pid, trace.script, trace.events, trace.dropped, trace.wallSeconds,
+                trace.hookSeconds,
+            ])
+            let st = try db.makeStatement(sql: "INSERT INTO trace_calls VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+            for c in calls {
+                try st.execute(arguments: [trace.name, c.kind, c.caller, c.callee, c.file.rawValue, c.line, c.count,
+                                           c.selfClass, c.calleeFile.rawValue, c.calleeLine, c.direct])
+            }
+            let es = try db.makeStatement(sql: "INSERT INTO trace_entries VALUES (?,?,?)")
+            for (k, v) in entries.sorted(by: { $0.key < $1.key }) { try es.execute(arguments: [trace.name, k, v]) }
+        }
+    }
+
+    /// The stored runs, by name.
+    public func traces() throws -> [TraceRecord] {
+        try dbQueue.read { db in
+            guard try hasTraceTables(db) else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT * FROM traces ORDER BY name").map { r in
+                TraceRecord(name: r["name"], source: r["source"], package: r["package"],
+                            packageVersion: r["package_version"], packageRoot: r["package_root"], python: r["python"],
+                            mechanism: r["mechanism"], pid: r["pid"], script: r["script"], events: r["events"],
+                            dropped: r["dropped"], wallSeconds: r["wall_s"], hookSeconds: r["hook_s"])
+            }
+        }
+    }
+
+    /// The observed calls and entries of the run `name`, sorted; nil when there is no such run.
+    public func traceCalls(_ name: String) throws -> (calls: [TraceCallRecord], entries: [String: Int])? {
+        try dbQueue.read { db in
+            guard try hasTraceTables(db),
+                  try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM traces WHERE name = ?)", arguments: [name]) ?? false
+            else { return nil }
+            let calls = try Row.fetchAll(db, sql: """
+                SELECT * FROM trace_calls WHERE trace = ? ORDER BY caller, file, line, callee, kind, self_class
+                """, arguments: [name]).map { r in
+                TraceCallRecord(kind: r["kind"], caller: r["caller"], callee: r["callee"], file: RepoPath(r["file"] as String),
+                                line: r["line"], count: r["count"], selfClass: r["self_class"],
+                                calleeFile: RepoPath(r["callee_file"] as String), calleeLine: r["callee_line"],
+                                direct: r["direct"])
+            }
+            var entries: [String: Int] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT callee, count FROM trace_entries WHERE trace = ?", arguments: [name]) {
+                entries[r["callee"]] = r["count"]
+            }
+            return (calls, entries)
+        }
+    }
+
+    /// The call sites written in `caller`: file and the lines each spans, deduplicated.
+    public func callSpans(caller: String) throws -> [(file: RepoPath, line: Int, endLine: Int)] {
+        try dbQueue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT DISTINCT file, line, end_line FROM calls WHERE caller = ? ORDER BY file, line, end_line
+                """, arguments: [caller]).map { (RepoPath($0["file"] as String), $0["line"], $0["end_line"]) }
+        }
+    }
+
+    /// Whether an edge names `node` as caller or callee.
+    public func isEdgeNode(_ node: String) throws -> Bool {
+        try dbQueue.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS(SELECT 1 FROM edges WHERE callee = ?) OR EXISTS(SELECT 1 FROM edges WHERE caller = ?)
+                """, arguments: [node, node]) ?? false
+        }
+    }
+}

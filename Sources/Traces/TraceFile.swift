@@ -1,0 +1,221 @@
+// A recorded run as values, and the reader of the recorder's JSON-lines file (docs/trace-format.md).
+import Foundation
+import IndexModel
+
+/// What an observed record is: a call between two functions of the package, or a `torch.ops` call.
+public enum ObservedKind: String, Codable, Sendable, Comparable {
+    /// A function of the package called another one (directly or through frames outside the package).
+    case call
+    /// A function of the package called `torch.ops.NS.OP` (the op node is the callee).
+    case op
+    public static func < (a: ObservedKind, b: ObservedKind) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// One distinct observed call: who called whom from which line, how often.
+public struct ObservedCall: Hashable, Codable, Sendable, Comparable {
+    public var kind: ObservedKind
+    /// The calling function in the index's qualified-name form (`vllm.entrypoints.llm.LLM.generate`).
+    public var caller: String
+    /// The function that ran (`kind == .call`) or the op node (`torch.ops._C.rms_norm`, `kind == .op`).
+    public var callee: String
+    /// The caller's file, relative to the package root's parent (`vllm/entrypoints/llm.py`).
+    public var file: RepoPath
+    /// The caller's line when the call was made (1-based): the start line of the call expression, or of
+    /// the attribute access for a property.
+    public var line: Int
+    /// How many times.
+    public var count: Int
+    /// The runtime class of `self` when it is not the class that defines the callee; "" otherwise.
+    public var selfClass: String
+    /// Where the callee is defined (calls only; empty for ops).
+    public var calleeFile: RepoPath
+    /// The callee's first line (calls only; 0 for ops).
+    public var calleeLine: Int
+    /// Ops: whether the caller called the op itself (true) or through functions outside the package.
+    public var direct: Bool
+
+    public init(kind: ObservedKind, caller: String, callee: String, file: RepoPath, line: Int, count: Int,
+                selfClass: String = "", calleeFile: RepoPath = RepoPath(""), calleeLine: Int = 0, direct: Bool = true)
+    {
+        self.kind = kind
+        self.caller = caller
+        self.callee = callee
+        self.file = file
+        self.line = line
+        self.count = count
+        self.selfClass = selfClass
+        self.calleeFile = calleeFile
+        self.calleeLine = calleeLine
+        self.direct = direct
+    }
+
+    /// Sorted by caller, file, line, callee, kind, runtime class.
+    public static func < (a: ObservedCall, b: ObservedCall) -> Bool {
+        (a.caller, a.file.rawValue, a.line, a.callee, a.kind.rawValue, a.selfClass)
+            < (b.caller, b.file.rawValue, b.line, b.callee, b.kind.rawValue, b.selfClass)
+    }
+}
+
+/// What the recorder says about the run (the header and end records).
+public struct TraceRun: Hashable, Codable, Sendable {
+    /// The traced package (`vllm`).
+    public var package: String
+    /// Its version as the run saw it (`0.32.0`, or with a local suffix: `0.32.0+cpu`).
+    public var packageVersion: String
+    /// The folder holding the package (site-packages, or a checkout).
+    public var packageRoot: String
+    public var python: String
+    /// `sys.setprofile` or `sys.monitoring`.
+    public var mechanism: String
+    public var pid: Int
+    public var script: String
+    /// Profile or monitoring events the recorder saw.
+    public var events: Int
+    /// Distinct records not kept because the size bound was reached.
+    public var dropped: Int
+    public var wallSeconds: Double
+    /// Time spent inside the recorder's hook.
+    public var hookSeconds: Double
+
+    public init(package: String, packageVersion: String, packageRoot: String = "", python: String = "",
+                mechanism: String = "", pid: Int = 0, script: String = "", events: Int = 0, dropped: Int = 0,
+                wallSeconds: Double = 0, hookSeconds: Double = 0)
+    {
+        self.package = package
+        self.packageVersion = packageVersion
+        self.packageRoot = packageRoot
+        self.python = python
+        self.mechanism = mechanism
+        self.pid = pid
+        self.script = script
+        self.events = events
+        self.dropped = dropped
+        self.wallSeconds = wallSeconds
+        self.hookSeconds = hookSeconds
+    }
+
+    /// The version without a local suffix (`0.32.0+cpu` -> `0.32.0`): what an index's release is compared with.
+    public var release: String {
+        String(packageVersion.split(separator: "+", maxSplits: 1).first ?? "")
+    }
+}
+
+/// A whole recorded run.
+public struct RecordedTrace: Hashable, Codable, Sendable {
+    public var run: TraceRun
+    /// Sorted, one per distinct (kind, caller, callee, file, line, runtime class).
+    public var calls: [ObservedCall]
+    /// Functions of the package called from outside it (the script's calls into the package), with counts.
+    public var entries: [String: Int]
+
+    public init(run: TraceRun, calls: [ObservedCall], entries: [String: Int] = [:]) {
+        self.run = run
+        self.calls = calls.sorted()
+        self.entries = entries
+    }
+}
+
+/// A trace file that cannot be read: which file, which line, what is wrong.
+public struct TraceFileError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    /// 1-based line; 0 when the problem is the file as a whole.
+    public var line: Int
+    public var message: String
+    public init(file: String, line: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
+}
+
+/// Reads the recorder's JSON-lines format, strictly: a header first, an end record last, every record
+/// complete. A file cut short (no end record), a foreign file (no header), an empty run (no calls) and a
+/// malformed record are errors naming the file and line.
+public enum TraceFileReader {
+    /// The format name the header carries.
+    public static let format = "marginalia-trace"
+    /// The newest format version this reader understands.
+    public static let formatVersion = 1
+
+    public static func read(_ data: Data, file: String) throws -> RecordedTrace {
+        let text = String(decoding: data, as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        guard !lines.isEmpty else { throw TraceFileError(file: file, line: 0, message: "empty file: not a trace") }
+        var run: TraceRun? = nil
+        var calls: [ObservedCall] = []
+        var entries: [String: Int] = [:]
+        var ended = false
+        for (i, raw) in lines.enumerated() {
+            let n = i + 1
+            func fail(_ m: String) -> TraceFileError { TraceFileError(file: file, line: n, message: m) }
+            guard let obj = (try? JSONSerialization.jsonObject(with: Data(raw.utf8))) as? [String: Any] else {
+                throw fail(run == nil ? "not a Marginalia trace (the first line is not a JSON header)"
+                    : "not a JSON object (truncated or corrupted record)")
+            }
+            let type = obj["type"] as? String ?? ""
+            if run == nil {
+                guard type == "header", obj["format"] as? String == format else {
+                    throw fail("not a Marginalia trace (the first line is not a \(format) header)")
+                }
+                guard let v = obj["format_version"] as? Int, v <= formatVersion else {
+                    throw fail("trace format version \(obj["format_version"] ?? "?") is newer than this Marginalia reads (\(formatVersion))")
+                }
+                guard let package = obj["package"] as? String, !package.isEmpty else { throw fail("header has no package") }
+                run = TraceRun(package: package, packageVersion: obj["package_version"] as? String ?? "",
+                               packageRoot: obj["package_root"] as? String ?? "", python: obj["python"] as? String ?? "",
+                               mechanism: obj["mechanism"] as? String ?? "", pid: obj["pid"] as? Int ?? 0,
+                               script: obj["script"] as? String ?? "")
+                continue
+            }
+            if ended { throw fail("record after the end record") }
+            func string(_ k: String) throws -> String {
+                guard let s = obj[k] as? String, !s.isEmpty else { throw fail("\(type) record without '\(k)'") }
+                return s
+            }
+            func int(_ k: String) throws -> Int {
+                guard let v = obj[k] as? Int else { throw fail("\(type) record without '\(k)'") }
+                return v
+            }
+            switch type {
+            case "call":
+                let count = try int("count")
+                guard count > 0 else { throw fail("call record with count \(count)") }
+                calls.append(ObservedCall(kind: .call, caller: try string("caller"), callee: try string("callee"),
+                                          file: RepoPath(try string("file")), line: try int("line"), count: count,
+                                          selfClass: obj["self_class"] as? String ?? "",
+                                          calleeFile: RepoPath(obj["callee_file"] as? String ?? ""),
+                                          calleeLine: obj["callee_line"] as? Int ?? 0))
+            case "op":
+                let count = try int("count")
+                guard count > 0 else { throw fail("op record with count \(count)") }
+                calls.append(ObservedCall(kind: .op, caller: try string("caller"), callee: try string("op"),
+                                          file: RepoPath(try string("file")), line: try int("line"), count: count,
+                                          direct: obj["direct"] as? Bool ?? true))
+            case "entry":
+                entries[try string("callee"), default: 0] += try int("count")
+            case "end":
+                ended = true
+                run!.events = obj["events"] as? Int ?? 0
+                run!.dropped = obj["dropped"] as? Int ?? 0
+                run!.wallSeconds = (obj["wall_s"] as? NSNumber)?.doubleValue ?? 0
+                run!.hookSeconds = (obj["hook_s"] as? NSNumber)?.doubleValue ?? 0
+            case "header":
+                throw fail("a second header")
+            default:
+                throw fail("unknown record type '\(type)'")
+            }
+        }
+        guard let r = run else { throw TraceFileError(file: file, line: 0, message: "no header") }
+        guard ended else {
+            throw TraceFileError(file: file, line: lines.count,
+                                 message: "truncated: the file ends without the end record (was the run killed?)")
+        }
+        guard !calls.isEmpty else {
+            throw TraceFileError(file: file, line: lines.count,
+                                 message: "empty run: no call between functions of \(r.package) was recorded (did the script use \(r.package) from \(r.packageRoot.isEmpty ? "this interpreter" : r.packageRoot)?)")
+        }
+        return RecordedTrace(run: r, calls: calls, entries: entries)
+    }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import IndexDatabase
+import MarginaliaKit
+import Traces
+
+struct TraceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace", abstract: "Record a real run, import it into an index, compare it with the call graph.",
+        subcommands: [TraceRecordCommand.self, TraceImportCommand.self, TraceShowCommand.self, TraceDiffCommand.self,
+                      TraceListCommand.self])
+}
+
+struct TraceRecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record", abstract: "Run a Python script under the recorder (docs/trace-format.md).",
+        discussion: "marginalia trace record [--out FILE] -- python SCRIPT [ARGS...]")
+    @Option(help: "Where the trace goes (JSON lines).") var out = "marginalia-trace.jsonl"
+    @Option(help: "The package whose calls are recorded.") var package = "vllm"
+    @Option(name: .customLong("max-records"), help: "At most this many distinct records (the rest are counted as dropped).")
+    var maxRecords = 200_000
+    @Argument(parsing: .postTerminator, help: "python SCRIPT [ARGS...]") var command: [String] = []
+
+    func run() throws {
+        try runReporting {
+            let argv = try TraceService.recorderCommand(command, out: out, package: package, maxRecords: maxRecords)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = argv
+            do { try p.run() } catch {
+                throw UserError("marginalia: cannot run \(argv[0]): \(error.localizedDescription)")
+            }
+            p.waitUntilExit()
+            if p.terminationStatus != 0 {
+                let wrote = FileManager.default.fileExists(atPath: out)
+                throw UserError("marginalia: the traced command exited with status \(p.terminationStatus)" +
+                    (wrote ? " (the trace of what ran is in \(out))" : ""), exitCode: 1)
+            }
+        }
+    }
+}
+
+struct TraceImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Store a recorded run in the index and match it to the call graph.")
+    @Argument(help: "A trace written by `marginalia trace record`.") var file: String
+    @Option(help: "The run's name (default: the file name without extension); an existing run of that name is replaced.")
+    var name: String?
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try runReporting {
+            let db = try IndexLocation.resolve(explicit: database.db)
+            let s = try TraceService.importTrace(file: file, name: name, db: db)
+            let d = s.diff
+            var out = Output()
+            out.line("\(s.replaced ? "replaced" : "imported") run '\(s.name)' (\(s.run.package) \(s.run.packageVersion), \(s.run.mechanism)) into \(db)")
+            out.line("  \(d.calls.count) distinct \(s.run.package) calls: \(d.staticEdges.text) static edges, \(d.exactOrInferred.text) exact or inferred")
+            out.line("  \(d.ops.count) distinct torch op calls: \(d.opStaticEdges.text) static edges")
+            let misses = MissCause.allCases.compactMap { c in d.missesByCause[c.rawValue].map { "\(c.rawValue) \($0)" } }
+            if !misses.isEmpty { out.line("  misses: \(misses.joined(separator: ", "))") }
+            if s.run.dropped > 0 { out.line("  warning: the recorder dropped \(s.run.dropped) records (size bound)") }
+            out.line("  marginalia trace diff \(s.name)   for every miss and label check")
+            out.flush()
+        }
+    }
+}
+
+struct TraceShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "The observed chains from the entry point to each torch op.")
+    @Argument(help: "The run's name (optional when the index holds one run).") var name: String?
+    @Option(name: .customLong("from"), help: "The entry point.") var entry = "vllm.entrypoints.llm.LLM.generate"
+    @Option(help: "Only chains to ops whose name contains this.") var op: String?
+    @Flag(help: "JSON output.") var json = false
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try runReporting {
+            let store = try database.store()
+            let n = try TraceService.resolveName(name, store: store)
+            let node = (try? GraphQueries(store: store).node(entry)) ?? entry
+            var (chains, run) = try TraceService.chains(n, entry: node, store: store)
+            if let op { chains = chains.filter { $0.target.contains(op) } }
+            var out = Output()
+            out.buffer += json ? TraceFormat.json(chains) + "\n" : TraceFormat.chainsText(chains, run: run, name: n)
+            out.flush()
+            if chains.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+struct TraceDiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff", abstract: "Static graph against the run: coverage, misses by cause, label precision at executed sites.")
+    @Argument(help: "The run's name (optional when the index holds one run).") var name: String?
+    @Flag(help: "JSON output (summary first, then every miss, wrong label and classified call).") var json = false
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try runReporting {
+            let store = try database.store()
+            let n = try TraceService.resolveName(name, store: store)
+            let (d, run) = try TraceService.diff(n, store: store)
+            var out = Output()
+            out.buffer += json ? TraceFormat.diffJSON(d, run: run) + "\n" : TraceFormat.diffText(d, run: run)
+            out.flush()
+        }
+    }
+}
+
+struct TraceListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "The recorded runs in the index.")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try runReporting {
+            var out = Output()
+            for t in try database.store().traces() {
+                out.line("\(t.name)  \(t.package) \(t.packageVersion)  python \(t.python)  \(t.mechanism)  \(t.source)")
+            }
+            out.flush()
+        }
+    }
+}

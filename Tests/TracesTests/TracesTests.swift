@@ -1,0 +1,177 @@
+import CallGraph
+import Foundation
+import IndexModel
+import Traces
+import XCTest
+
+/// A small static graph and a hand-written run over it: one observed call per matching route and
+/// per miss cause, so every branch of the matcher and of the measures is exercised.
+final class TracesTests: XCTestCase {
+    static let a = RepoPath("vllm/a.py")
+    static let runner = "vllm.a.Runner.run"
+
+    static func graph() -> InMemoryStaticGraph {
+        let a = Self.a, r = Self.runner
+        let edges = [
+            Edge(caller: "vllm.a.main", callee: r, kind: .call, confidence: .exact, file: a, line: 3),
+            // Labelled exact to the base method; the run takes the override.
+            Edge(caller: r, callee: "vllm.b.Base.step", kind: .call, confidence: .exact, file: a, line: 10),
+            // A module call through the dispatch hub.
+            Edge(caller: r, callee: "torch.nn.Module.__call__", kind: .call, confidence: .inferred, file: a, line: 11),
+            Edge(caller: "torch.nn.Module.__call__", callee: "vllm.m.Model.forward", kind: .dispatch,
+                 confidence: .candidate, file: "vllm/m.py", line: 5),
+            Edge(caller: "torch.nn.Module.__call__", callee: "vllm.m.Other.forward", kind: .dispatch,
+                 confidence: .candidate, file: "vllm/m.py", line: 20),
+            Edge(caller: r, callee: "torch.ops._C.foo", kind: .call, confidence: .exact, file: a, line: 12),
+            // A dataclass constructed: the run executes its __post_init__.
+            Edge(caller: r, callee: "vllm.c.Cfg", kind: .call, confidence: .exact, file: a, line: 13),
+            // A call written over three lines.
+            Edge(caller: r, callee: "vllm.b.helper", kind: .call, confidence: .inferred, file: a, line: 15),
+            Edge(caller: r, callee: "vllm.a.act", kind: .call, confidence: .exact, file: a, line: 18),
+            // Two static callees at one site, one of which runs.
+            Edge(caller: r, callee: "vllm.b.helper", kind: .call, confidence: .candidate, file: a, line: 19),
+            Edge(caller: r, callee: "vllm.b.other", kind: .call, confidence: .candidate, file: a, line: 19),
+            // An external callee: not observable, never checked.
+            Edge(caller: r, callee: "torch.cat", kind: .call, confidence: .exact, file: a, line: 19),
+        ]
+        let sites: [String: [SiteSpan]] = [
+            "vllm.a.main": [SiteSpan(file: a, startLine: 3, endLine: 3)],
+            r: [10, 11, 12, 13, 18, 19].map { SiteSpan(file: a, startLine: $0, endLine: $0) }
+                + [SiteSpan(file: a, startLine: 15, endLine: 17)],
+        ]
+        func def(_ kind: SymbolKind, _ file: RepoPath, _ s: Int, _ e: Int, _ attrs: [String] = []) -> DefinitionInfo {
+            DefinitionInfo(kind: kind, file: file, startLine: s, endLine: e, attributes: attrs)
+        }
+        let defs: [String: DefinitionInfo] = [
+            "vllm.a.main": def(.function, a, 1, 4),
+            r: def(.method, a, 8, 20),
+            "vllm.a.act": def(.lambda, a, 30, 30),
+            "vllm.b.Base.step": def(.method, "vllm/b.py", 2, 3),
+            "vllm.b.Child.step": def(.method, "vllm/b.py", 6, 7),
+            "vllm.b.helper": def(.function, "vllm/b.py", 10, 11),
+            "vllm.b.other": def(.function, "vllm/b.py", 12, 13),
+            "vllm.m.Model.forward": def(.method, "vllm/m.py", 5, 6),
+            "vllm.m.Other.forward": def(.method, "vllm/m.py", 20, 21),
+            "vllm.c.Cfg": def(.class, "vllm/c.py", 1, 9),
+            "vllm.c.Cfg.__post_init__": def(.method, "vllm/c.py", 5, 6),
+            "vllm.p.P.size": def(.method, "vllm/p.py", 3, 4, ["property"]),
+        ]
+        return InMemoryStaticGraph(edges: edges, sites: sites, definitions: defs, lambdas: [a: [30: "vllm.a.act"]])
+    }
+
+    static func call(_ caller: String, _ callee: String, _ line: Int, _ n: Int = 1, calleeFile: RepoPath = "") -> ObservedCall {
+        ObservedCall(kind: .call, caller: caller, callee: callee, file: a, line: line, count: n, calleeFile: calleeFile)
+    }
+
+    static func trace() -> RecordedTrace {
+        let r = runner
+        return RecordedTrace(run: TraceRun(package: "vllm", packageVersion: "0.32.0+cpu"), calls: [
+            call("vllm.a.main", r, 3),
+            call(r, "vllm.b.Child.step", 10, 4),
+            call(r, "vllm.m.Model.forward", 11, 2),
+            ObservedCall(kind: .op, caller: r, callee: "torch.ops._C.foo", file: a, line: 12, count: 2),
+            call(r, "vllm.c.Cfg.__post_init__", 13),
+            call(r, "vllm.p.P.size", 14),
+            call(r, "vllm.b.helper", 16),
+            call(r, "vllm.a.<lambda:30>", 18, calleeFile: a),
+            call(r, "vllm.b.helper", 19),
+            call(r, "vllm.x.gone", 10),
+            call(r, "vllm.b.helper", 40),
+            call("vllm.q.unknown", "vllm.b.helper", 2),
+            ObservedCall(kind: .op, caller: "vllm.b.helper", callee: "torch.ops._C.bar", file: "vllm/b.py", line: 11, count: 1),
+        ])
+    }
+
+    func testEveryObservedCallIsMatchedOrClassified() {
+        let matcher = TraceMatcher(graph: Self.graph())
+        let d = traceDiff(name: "fixture", trace: Self.trace(), matcher: matcher)
+        let summary = d.calls.map { c -> String in
+            let o = c.observed
+            let what = c.match.map { "\($0.route.rawValue) \($0.confidence.rawValue)" } ?? "miss \(c.miss!.rawValue)"
+            return "\(o.caller)->\(o.callee)@\(o.line) \(what)"
+        }
+        XCTAssertEqual(summary, [
+            "vllm.a.Runner.run->vllm.b.Child.step@10 miss no-static-edge",
+            "vllm.a.Runner.run->vllm.x.gone@10 miss callee-not-indexed",
+            "vllm.a.Runner.run->vllm.m.Model.forward@11 dispatch candidate",
+            "vllm.a.Runner.run->vllm.c.Cfg.__post_init__@13 constructor exact",
+            "vllm.a.Runner.run->vllm.p.P.size@14 miss implicit-call",
+            "vllm.a.Runner.run->vllm.b.helper@16 direct inferred",
+            "vllm.a.Runner.run->vllm.a.act@18 direct exact",
+            "vllm.a.Runner.run->vllm.b.helper@19 direct candidate",
+            "vllm.a.Runner.run->vllm.b.helper@40 miss line-not-a-call-site",
+            "vllm.a.main->vllm.a.Runner.run@3 direct exact",
+            "vllm.q.unknown->vllm.b.helper@2 miss caller-not-indexed",
+        ])
+        XCTAssertEqual(d.staticEdges, Share(6, of: 11))
+        XCTAssertEqual(d.exactOrInferred, Share(4, of: 11))
+        XCTAssertEqual(d.missesByCause, ["no-static-edge": 1, "callee-not-indexed": 1, "implicit-call": 1,
+                                         "line-not-a-call-site": 1, "caller-not-indexed": 1])
+        XCTAssertEqual(d.calls.first { $0.observed.line == 14 }?.calleeHint, "property getter")
+        XCTAssertEqual(d.opStaticEdges, Share(1, of: 2))
+        XCTAssertEqual(d.opMissesByCause, ["callee-not-indexed": 1])
+        XCTAssertEqual(d.calls.first { $0.observed.line == 16 }?.siteLines, [15], "a line inside a multi-line call")
+    }
+
+    func testLabelsAreCheckedAtExecutedSitesOnly() {
+        let d = traceDiff(name: "fixture", trace: Self.trace(), matcher: TraceMatcher(graph: Self.graph()))
+        // Executed sites: 3, 10, 11, 12, 13, 15, 18, 19 (14 has no call site, 40 is outside the caller).
+        // exact: main->run, Base.step (wrong: Child.step ran), foo, Cfg, act; torch.cat is external.
+        XCTAssertEqual(d.labels["exact"], Share(4, of: 5))
+        XCTAssertEqual(d.labels["inferred"], Share(2, of: 2))
+        XCTAssertEqual(d.labels["candidate"], Share(1, of: 2))
+        let wrong = d.checks.filter { !$0.ran }.map { "\($0.edge.line) \($0.edge.callee) \($0.ranInstead)" }
+        XCTAssertEqual(wrong, ["10 vllm.b.Base.step [\"vllm.b.Child.step\", \"vllm.x.gone\"]", "19 vllm.b.other [\"vllm.b.helper\"]"])
+        XCTAssertEqual(d.dispatchSites.map { "\($0.line) \($0.candidates.map(\.callee)) ran \($0.ran)" },
+                       ["19 [\"vllm.b.helper\", \"vllm.b.other\"] ran [\"vllm.b.helper\"]"])
+        let text = TraceFormat.diffText(d, run: Self.trace().run)
+        XCTAssertTrue(text.contains("vllm/a.py:10  vllm.a.Runner.run -> vllm.b.Base.step  [exact]\n      ran there: vllm.b.Child.step, vllm.x.gone"), text)
+        XCTAssertTrue(text.contains("  exact      4/5 (80.0%)"), text)
+    }
+
+    func testChainsFollowObservedCallsToEachOp() {
+        let chains = observedChains(from: "vllm.a.main", trace: Self.trace(), matcher: TraceMatcher(graph: Self.graph()))
+        XCTAssertEqual(chains.map { "\($0.target): " + $0.hops.map { "\($0.call.observed.callee)" }.joined(separator: " > ") }, [
+            "torch.ops._C.bar: vllm.a.Runner.run > vllm.b.helper > torch.ops._C.bar",
+            "torch.ops._C.foo: vllm.a.Runner.run > torch.ops._C.foo",
+        ])
+        let text = TraceFormat.chainsText(chains, run: Self.trace().run, name: "fixture")
+        XCTAssertTrue(text.contains("vllm.a.Runner.run -> torch.ops._C.foo\n      vllm/a.py:12  x2  [exact]"), text)
+    }
+
+    // MARK: The file format
+
+    func read(_ lines: [String]) -> Result<RecordedTrace, TraceFileError> {
+        Result { try TraceFileReader.read(Data(lines.joined(separator: "\n").utf8), file: "t.jsonl") }
+            .mapError { $0 as! TraceFileError }
+    }
+
+    let header = #"{"type":"header","format":"marginalia-trace","format_version":1,"package":"vllm","package_version":"0.32.0"}"#
+    let call = #"{"type":"call","caller":"vllm.a.f","callee":"vllm.a.g","file":"vllm/a.py","line":3,"count":2}"#
+    let end = #"{"type":"end","events":10,"wall_s":1.5,"hook_s":0.5}"#
+
+    func testReadsAWholeTrace() throws {
+        let t = try read([header, call, #"{"type":"entry","callee":"vllm.a.f","count":1}"#, end]).get()
+        XCTAssertEqual(t.run.release, "0.32.0")
+        XCTAssertEqual(t.run.hookSeconds, 0.5)
+        XCTAssertEqual(t.calls, [ObservedCall(kind: .call, caller: "vllm.a.f", callee: "vllm.a.g", file: "vllm/a.py", line: 3, count: 2)])
+        XCTAssertEqual(t.entries, ["vllm.a.f": 1])
+    }
+
+    func testBadFilesNameTheFileAndLine() {
+        func err(_ lines: [String]) -> String {
+            switch read(lines) {
+            case .success: return "read"
+            case .failure(let e): return e.description
+            }
+        }
+        XCTAssertEqual(err([header, call]), "t.jsonl:2: truncated: the file ends without the end record (was the run killed?)")
+        XCTAssertEqual(err([header, String(call.prefix(30))]), "t.jsonl:2: not a JSON object (truncated or corrupted record)")
+        XCTAssertEqual(err([#"{"edges": []}"#, call, end]), "t.jsonl:1: not a Marginalia trace (the first line is not a marginalia-trace header)")
+        XCTAssertEqual(err(["caller,callee", "a,b"]), "t.jsonl:1: not a Marginalia trace (the first line is not a JSON header)")
+        XCTAssertTrue(err([header, end]).hasPrefix("t.jsonl:2: empty run: no call between functions of vllm was recorded"), err([header, end]))
+        XCTAssertEqual(err([header, end, call]), "t.jsonl:3: record after the end record")
+        XCTAssertEqual(err([header, #"{"type":"call","caller":"a","file":"f","line":1,"count":1}"#, end]), "t.jsonl:2: call record without 'callee'")
+        XCTAssertEqual(err([]), "t.jsonl: empty file: not a trace")
+    }
+}
