@@ -83,6 +83,7 @@ extension IndexStore {
                 callee_file TEXT NOT NULL, callee_line INTEGER NOT NULL, direct INTEGER NOT NULL);
             CREATE INDEX trace_calls_trace ON trace_calls(trace, caller);
             CREATE TABLE trace_entries (trace TEXT NOT NULL, callee TEXT NOT NULL, count INTEGER NOT NULL);
+            CREATE TABLE trace_files (trace TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, crc32 INTEGER NOT NULL);
             """)
     }
 
@@ -90,9 +91,11 @@ extension IndexStore {
     func hasTraceTables(_ db: Database) throws -> Bool { try db.tableExists("traces") }
 
     /// Stores a run under `trace.name`, replacing a run of that name, in one transaction.
-    public func replaceTrace(_ trace: TraceRecord, calls: [TraceCallRecord], entries: [String: Int]) throws {
+    public func replaceTrace(_ trace: TraceRecord, calls: [TraceCallRecord], entries: [String: Int],
+                             files: [RepoPath: (size: Int, crc32: UInt32)]) throws
+    {
         try dbQueue.write { db in
-            for table in ["trace_calls", "trace_entries"] {
+            for table in ["trace_calls", "trace_entries", "trace_files"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE trace = ?", arguments: [trace.name])
             }
             try db.execute(sql: "DELETE FROM traces WHERE name = ?", arguments: [trace.name])
@@ -108,6 +111,10 @@ extension IndexStore {
             }
             let es = try db.makeStatement(sql: "INSERT INTO trace_entries VALUES (?,?,?)")
             for (k, v) in entries.sorted(by: { $0.key < $1.key }) { try es.execute(arguments: [trace.name, k, v]) }
+            let fs = try db.makeStatement(sql: "INSERT INTO trace_files VALUES (?,?,?,?)")
+            for (k, v) in files.sorted(by: { $0.key < $1.key }) {
+                try fs.execute(arguments: [trace.name, k.rawValue, v.size, Int64(v.crc32)])
+            }
         }
     }
 
@@ -121,6 +128,26 @@ extension IndexStore {
                             mechanism: r["mechanism"], pid: r["pid"], script: r["script"], events: r["events"],
                             dropped: r["dropped"], wallSeconds: r["wall_s"], hookSeconds: r["hook_s"])
             }
+        }
+    }
+
+    /// The file stamps of the run `name`.
+    public func traceFiles(_ name: String) throws -> [RepoPath: (size: Int, crc32: UInt32)] {
+        try dbQueue.read { db in
+            guard try hasTraceTables(db) else { return [:] }
+            var out: [RepoPath: (size: Int, crc32: UInt32)] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT path, size, crc32 FROM trace_files WHERE trace = ?", arguments: [name]) {
+                out[RepoPath(r["path"] as String)] = (r["size"], UInt32(truncatingIfNeeded: r["crc32"] as Int64))
+            }
+            return out
+        }
+    }
+
+    /// The indexed size and content fingerprint of `path`, nil when the index has no such file.
+    public func indexedFile(_ path: RepoPath) throws -> (size: Int, hash: String)? {
+        try dbQueue.read { db in
+            try Row.fetchOne(db, sql: "SELECT size, hash FROM files WHERE path = ?", arguments: [path.rawValue])
+                .map { ($0["size"], $0["hash"]) }
         }
     }
 

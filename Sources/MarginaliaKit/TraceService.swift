@@ -94,7 +94,8 @@ public enum TraceService {
         if !release.isEmpty, trace.run.release != release {
             throw UserError("marginalia: \(file):1: the trace is of \(trace.run.package) \(trace.run.packageVersion.isEmpty ? "(unknown version)" : trace.run.packageVersion), the index \(db) is of vllm \(release): record with the release you indexed, or index \(trace.run.package) \(trace.run.release); the index is unchanged")
         }
-        let matcher = TraceMatcher(graph: StoreGraphView(store: store))
+        let matcher = TraceMatcher(graph: StoreGraphView(store: store),
+                                   differingFiles: try differingFiles(trace.files, store: store))
         let canonical = matcher.canonical(trace)
         let diff = traceDiff(name: traceName, trace: canonical, matcher: matcher)
         let writable = try IndexStore(path: db)
@@ -105,7 +106,8 @@ public enum TraceService {
                                               packageRoot: r.packageRoot, python: r.python, mechanism: r.mechanism,
                                               pid: r.pid, script: r.script, events: r.events, dropped: r.dropped,
                                               wallSeconds: r.wallSeconds, hookSeconds: r.hookSeconds),
-                                  calls: values(canonical), entries: canonical.entries)
+                                  calls: values(canonical), entries: canonical.entries,
+                                  files: canonical.files.mapValues { ($0.size, $0.crc32) })
         return TraceImportSummary(name: traceName, replaced: replaced, run: canonical.run, diff: diff)
     }
 
@@ -126,7 +128,28 @@ public enum TraceService {
                          file: $0.file, line: $0.line, count: $0.count, selfClass: $0.selfClass,
                          calleeFile: $0.calleeFile, calleeLine: $0.calleeLine, direct: $0.direct)
         }
-        return RecordedTrace(run: run, calls: observed, entries: entries)
+        var t = RecordedTrace(run: run, calls: observed, entries: entries)
+        t.files = try store.traceFiles(name).mapValues { FileStamp(size: $0.size, crc32: $0.crc32) }
+        return t
+    }
+
+    /// The files whose text in the run differs from the indexed text: a different size, or (when the
+    /// checkout still holds what was indexed) a different CRC-32.
+    static func differingFiles(_ files: [RepoPath: FileStamp], store: IndexStore) throws -> Set<RepoPath> {
+        let root = try store.meta("root").map { URL(fileURLWithPath: $0) }
+        var out = Set<RepoPath>()
+        for (path, stamp) in files {
+            guard let indexed = try store.indexedFile(path) else { continue }
+            if indexed.size != stamp.size { out.insert(path); continue }
+            guard let root, let data = try? Data(contentsOf: root.appendingPathComponent(path.rawValue)) else { continue }
+            let bytes = [UInt8](data)
+            if fingerprint(bytes) == indexed.hash, crc32(bytes) != stamp.crc32 { out.insert(path) }
+        }
+        return out
+    }
+
+    static func matcher(_ trace: RecordedTrace, store: IndexStore) throws -> TraceMatcher {
+        TraceMatcher(graph: StoreGraphView(store: store), differingFiles: try differingFiles(trace.files, store: store))
     }
 
     /// The only stored run, when `name` is nil and there is exactly one.
@@ -143,14 +166,14 @@ public enum TraceService {
     /// The static-vs-observed comparison of a stored run with the index's current edges.
     public static func diff(_ name: String, store: IndexStore) throws -> (TraceDiff, TraceRun) {
         let trace = try load(name, store: store)
-        let matcher = TraceMatcher(graph: StoreGraphView(store: store))
+        let matcher = try matcher(trace, store: store)
         return (traceDiff(name: name, trace: trace, matcher: matcher), trace.run)
     }
 
     /// The observed chains from `entry` to every torch op the run called under it.
     public static func chains(_ name: String, entry: String, store: IndexStore) throws -> ([ObservedChain], TraceRun) {
         let trace = try load(name, store: store)
-        let matcher = TraceMatcher(graph: StoreGraphView(store: store))
+        let matcher = try matcher(trace, store: store)
         return (observedChains(from: entry, trace: trace, matcher: matcher), trace.run)
     }
 

@@ -86,6 +86,9 @@ public enum MissCause: String, Codable, Sendable, CaseIterable, Comparable {
     case callerNotIndexed = "caller-not-indexed"
     /// The line is outside the caller's definition: the trace is probably of another release.
     case lineNotACallSite = "line-not-a-call-site"
+    /// The run's copy of the caller's file differs from the one indexed (an installed build that
+    /// patches a few files of the source release): its lines cannot be trusted.
+    case fileDiffers = "file-differs"
 
     /// The phrase reports print.
     public var explanation: String {
@@ -95,6 +98,7 @@ public enum MissCause: String, Codable, Sendable, CaseIterable, Comparable {
         case .calleeNotIndexed: return "callee not indexed"
         case .callerNotIndexed: return "caller not indexed"
         case .lineNotACallSite: return "line not a call site: trace of another release?"
+        case .fileDiffers: return "the run's copy of the file differs from the indexed one"
         }
     }
     public static func < (a: MissCause, b: MissCause) -> Bool {
@@ -124,7 +128,13 @@ public final class TraceMatcher {
     private var siteCache: [String: [SiteSpan]] = [:]
     private var defCache: [String: DefinitionInfo?] = [:]
 
-    public init(graph: StaticGraphView) { self.graph = graph }
+    /// Files whose text in the run differs from the index's.
+    public let differingFiles: Set<RepoPath>
+
+    public init(graph: StaticGraphView, differingFiles: Set<RepoPath> = []) {
+        self.graph = graph
+        self.differingFiles = differingFiles
+    }
 
     func edges(_ n: String) -> [Edge] {
         if let c = outCache[n] { return c }
@@ -251,6 +261,7 @@ public final class TraceMatcher {
     }
 
     func missCause(_ o: ObservedCall, lines: [Int]) -> MissCause {
+        if differingFiles.contains(o.file) { return .fileDiffers }
         guard let caller = definition(o.caller) else { return .callerNotIndexed }
         if o.kind == .op {
             if !graph.isGraphNode(o.callee) { return .calleeNotIndexed }

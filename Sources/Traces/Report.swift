@@ -130,7 +130,7 @@ public func traceDiff(name: String, trace: RecordedTrace, matcher: TraceMatcher)
     struct Site: Hashable { var caller: String; var file: RepoPath; var line: Int }
     var ranAt: [Site: Set<String>] = [:]
     var accounted = Set<Edge>()
-    for c in classifiedCalls + classifiedOps {
+    for c in classifiedCalls + classifiedOps where !matcher.differingFiles.contains(c.observed.file) {
         for l in c.siteLines { ranAt[Site(caller: c.observed.caller, file: c.observed.file, line: l), default: []].insert(c.observed.callee) }
         for e in c.matchedEdges { accounted.insert(e) }
     }

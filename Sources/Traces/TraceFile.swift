@@ -100,9 +100,21 @@ public struct TraceRun: Hashable, Codable, Sendable {
     }
 }
 
+/// The size and CRC-32 of a package file as the run read it.
+public struct FileStamp: Hashable, Codable, Sendable {
+    public var size: Int
+    public var crc32: UInt32
+    public init(size: Int, crc32: UInt32) {
+        self.size = size
+        self.crc32 = crc32
+    }
+}
+
 /// A whole recorded run.
 public struct RecordedTrace: Hashable, Codable, Sendable {
     public var run: TraceRun
+    /// The files the records point into, as the run read them.
+    public var files: [RepoPath: FileStamp] = [:]
     /// Sorted, one per distinct (kind, caller, callee, file, line, runtime class).
     public var calls: [ObservedCall]
     /// Functions of the package called from outside it (the script's calls into the package), with counts.
@@ -146,6 +158,7 @@ public enum TraceFileReader {
         var run: TraceRun? = nil
         var calls: [ObservedCall] = []
         var entries: [String: Int] = [:]
+        var files: [RepoPath: FileStamp] = [:]
         var ended = false
         for (i, raw) in lines.enumerated() {
             let n = i + 1
@@ -193,6 +206,9 @@ public enum TraceFileReader {
                 calls.append(ObservedCall(kind: .op, caller: try string("caller"), callee: try string("op"),
                                           file: RepoPath(try string("file")), line: try int("line"), count: count,
                                           direct: obj["direct"] as? Bool ?? true))
+            case "file":
+                guard let c = obj["crc32"] as? Int, c >= 0, c <= Int(UInt32.max) else { throw fail("file record without 'crc32'") }
+                files[RepoPath(try string("path"))] = FileStamp(size: try int("size"), crc32: UInt32(c))
             case "entry":
                 entries[try string("callee"), default: 0] += try int("count")
             case "end":
@@ -216,6 +232,21 @@ public enum TraceFileReader {
             throw TraceFileError(file: file, line: lines.count,
                                  message: "empty run: no call between functions of \(r.package) was recorded (did the script use \(r.package) from \(r.packageRoot.isEmpty ? "this interpreter" : r.packageRoot)?)")
         }
-        return RecordedTrace(run: r, calls: calls, entries: entries)
+        var t = RecordedTrace(run: r, calls: calls, entries: entries)
+        t.files = files
+        return t
     }
+}
+
+/// CRC-32 (IEEE, as Python's `zlib.crc32`): how the recorder stamps the files it saw.
+public func crc32(_ bytes: [UInt8]) -> UInt32 {
+    var table = [UInt32](repeating: 0, count: 256)
+    for i in 0..<256 {
+        var c = UInt32(i)
+        for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        table[i] = c
+    }
+    var crc: UInt32 = 0xFFFF_FFFF
+    for b in bytes { crc = table[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
+    return crc ^ 0xFFFF_FFFF
 }

@@ -150,8 +150,24 @@ final class TracesTests: XCTestCase {
     let call = #"{"type":"call","caller":"vllm.a.f","callee":"vllm.a.g","file":"vllm/a.py","line":3,"count":2}"#
     let end = #"{"type":"end","events":10,"wall_s":1.5,"hook_s":0.5}"#
 
+    func testFilesThatDifferFromTheIndexAreTheirOwnMissCause() {
+        let m = TraceMatcher(graph: Self.graph(), differingFiles: [Self.a])
+        let d = traceDiff(name: "fixture", trace: Self.trace(), matcher: m)
+        // Calls made from vllm/a.py that are no edge: their lines are not the index's lines.
+        XCTAssertEqual(d.missesByCause, ["file-differs": 5])
+        XCTAssertEqual(d.labels["exact"], Share(0, of: 0), "no label is checked on lines that cannot be trusted")
+    }
+
+    func testCRC32IsPythonsZlibCRC32() {
+        // zlib.crc32(b"123456789") == 0xCBF43926, zlib.crc32(b"") == 0
+        XCTAssertEqual(crc32(Array("123456789".utf8)), 0xCBF4_3926)
+        XCTAssertEqual(crc32([]), 0)
+    }
+
     func testReadsAWholeTrace() throws {
-        let t = try read([header, call, #"{"type":"entry","callee":"vllm.a.f","count":1}"#, end]).get()
+        let t = try read([header, call, #"{"type":"entry","callee":"vllm.a.f","count":1}"#,
+                          #"{"type":"file","path":"vllm/a.py","size":120,"crc32":3421780262}"#, end]).get()
+        XCTAssertEqual(t.files, ["vllm/a.py": FileStamp(size: 120, crc32: 3_421_780_262)])
         XCTAssertEqual(t.run.release, "0.32.0")
         XCTAssertEqual(t.run.hookSeconds, 0.5)
         XCTAssertEqual(t.calls, [ObservedCall(kind: .call, caller: "vllm.a.f", callee: "vllm.a.g", file: "vllm/a.py", line: 3, count: 2)])

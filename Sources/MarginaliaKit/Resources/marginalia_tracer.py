@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 import time
+import zlib
 
 FORMAT = "marginalia-trace"
 FORMAT_VERSION = 1
@@ -304,6 +305,16 @@ class Recorder:
                           "direct": direct})
         for callee, n in sorted(self.entries.items()):
             lines.append({"type": "entry", "callee": callee, "count": n})
+        # The files the records point into, stamped so that an importer can tell whether the index
+        # read the same text (an installed build may differ from the source release in a few files).
+        files = {k[2] for k in self.calls} | {k[5] for k in self.calls} | {k[2] for k in self.ops}
+        for rel in sorted(f for f in files if f):
+            try:
+                with open(os.path.join(self.root, rel), "rb") as f:
+                    data = f.read()
+            except OSError:
+                continue
+            lines.append({"type": "file", "path": rel, "size": len(data), "crc32": zlib.crc32(data)})
         hook_s = self.hook_ns / 1e9
         lines.append({
             "type": "end", "calls": len(self.calls), "ops": len(self.ops), "entries": len(self.entries),
