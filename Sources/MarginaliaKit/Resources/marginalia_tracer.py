@@ -40,19 +40,17 @@ class Recorder:
     def __init__(self, package, max_records):
         self.package = package
         self.max_records = max_records
-        spec = None
+        # Found now when the interpreter's path has it, else when the script imports it (the script
+        # may extend sys.path first).
+        self.root, self.prefixes, self.real_root = "", None, ""
         try:
             import importlib.util
 
             spec = importlib.util.find_spec(package)
         except (ImportError, ValueError):
             spec = None
-        if spec is None or not spec.submodule_search_locations:
-            raise SystemExit("marginalia tracer: package %r not found by %s" % (package, sys.executable))
-        pkg_dir = os.path.abspath(list(spec.submodule_search_locations)[0])
-        self.root = os.path.dirname(pkg_dir)
-        self.prefixes = tuple({pkg_dir + os.sep, os.path.realpath(pkg_dir) + os.sep})
-        self.real_root = os.path.realpath(self.root)
+        if spec is not None and spec.submodule_search_locations:
+            self._found(list(spec.submodule_search_locations)[0])
         self.codes = {}  # code -> (kind, name, file, first line, has self, defining class, resumable)
         self.types = {}  # type -> qualified name
         self.resume_offsets = {}  # code -> offset of the first instruction of a fresh frame
@@ -69,7 +67,19 @@ class Recorder:
 
     # -- naming ---------------------------------------------------------------------------------
 
+    def _found(self, pkg_dir):
+        pkg_dir = os.path.abspath(pkg_dir)
+        self.root = os.path.dirname(pkg_dir)
+        self.real_root = os.path.realpath(self.root)
+        self.prefixes = tuple(sorted({pkg_dir + os.sep, os.path.realpath(pkg_dir) + os.sep}))
+
     def _relative(self, filename):
+        if self.prefixes is None:
+            mod = sys.modules.get(self.package)
+            path = getattr(mod, "__path__", None) if mod is not None else None
+            if not path:
+                return None
+            self._found(list(path)[0])
         for p in self.prefixes:
             if filename.startswith(p):
                 base = self.root if filename.startswith(self.root + os.sep) else self.real_root
