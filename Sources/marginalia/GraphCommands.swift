@@ -13,6 +13,26 @@ struct GraphOutputOptions: ParsableArguments {
     var maxChildren = 60
     @Option(name: .customLong("max-nodes"), help: "Callers/callees: at most this many nodes in the tree.")
     var maxNodes = 5000
+    @Flag(help: "Only edges a recorded run took (marginalia trace import), with their counts.")
+    var observed = false
+    @Option(name: .customLong("trace"), help: "With --observed: which recorded run (default: the only one).")
+    var traceName: String?
+
+    /// The static edges, or with --observed the edges of a recorded run.
+    func edges(_ q: GraphQueries) throws -> EdgeStore {
+        guard observed || traceName != nil else { return q.edges }
+        return try TraceService.observedEdges(try TraceService.resolveName(traceName, store: q.store), store: q.store)
+    }
+
+    /// A command-line name as a node: of the index, or (with --observed) of the run, such as an op the
+    /// index has no registration for.
+    func node(_ name: String, _ q: GraphQueries, _ edges: EdgeStore) throws -> String {
+        do { return try q.node(name) } catch {
+            guard let run = edges as? InMemoryEdgeStore, case .found(let n) = SymbolLookup(names: run.nodeNames).find(name)
+            else { throw error }
+            return n
+        }
+    }
 
     func confidence() throws -> Confidence {
         guard let c = Confidence(rawValue: minConfidence) ?? Confidence(rawValue: minConfidence.replacingOccurrences(of: "-", with: "_"))
@@ -28,8 +48,9 @@ struct TreeCommand {
     static func run(_ symbol: String, direction: Direction, depth: Int, output: GraphOutputOptions, database: DatabaseOptions) throws {
         try runReporting {
             let q = try GraphQueries(store: try database.store())
-            let node = try q.node(symbol)
-            let tree = callTree(node, direction: direction, in: q.edges, depth: depth, minConfidence: try output.confidence(),
+            let edges = try output.edges(q)
+            let node = try output.node(symbol, q, edges)
+            let tree = callTree(node, direction: direction, in: edges, depth: depth, minConfidence: try output.confidence(),
                                 maxChildren: output.maxChildren, maxNodes: output.maxNodes)
             var out = Output()
             if output.json {
@@ -75,11 +96,12 @@ struct PathCommand: ParsableCommand {
     func run() throws {
         try runReporting {
             let q = try GraphQueries(store: try database.store())
-            let a = try q.node(from), b = try q.node(to)
-            let waypoints = try via.map { try q.node($0) }
+            let edges = try output.edges(q)
+            let a = try output.node(from, q, edges), b = try output.node(to, q, edges)
+            let waypoints = try via.map { try output.node($0, q, edges) }
             let result = waypoints.isEmpty
-                ? paths(from: a, to: b, in: q.edges, maxDepth: maxDepth, maxPaths: maxPaths, minConfidence: try output.confidence())
-                : paths(from: a, to: b, via: waypoints, in: q.edges, maxDepth: maxDepth, minConfidence: try output.confidence())
+                ? paths(from: a, to: b, in: edges, maxDepth: maxDepth, maxPaths: maxPaths, minConfidence: try output.confidence())
+                : paths(from: a, to: b, via: waypoints, in: edges, maxDepth: maxDepth, minConfidence: try output.confidence())
             var out = Output()
             if output.json {
                 out.line(GraphFormat.json(result))

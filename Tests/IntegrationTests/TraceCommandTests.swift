@@ -135,6 +135,17 @@ final class TraceCommandTests: XCTestCase {
         // Deterministic: the same report twice.
         XCTAssertEqual(try CLI.run(["trace", "diff", "toy", "--json", "--db", db], cache: cache).stdout, diff.stdout)
 
+        // The graph queries over the run's edges only.
+        let callees = try CLI.run(["callees", "vllm.engine.main", "--observed", "--depth", "2", "--db", db], cache: cache)
+        XCTAssertEqual(callees.status, 0, callees.stderr)
+        XCTAssertTrue(callees.stdout.contains("vllm.engine.Base.step"), callees.stdout)
+        XCTAssertTrue(callees.stdout.contains("observed x1"), callees.stdout)
+        let path = try CLI.run(["path", "vllm.engine.main", "torch.ops._C.paged", "--observed", "--json", "--db", db], cache: cache)
+        XCTAssertEqual(path.status, 0, path.stderr)
+        let hops = ((try JSONSerialization.jsonObject(with: Data(path.stdout.utf8)) as! [String: Any])["paths"] as! [[String: Any]])[0]["hops"] as! [[String: Any]]
+        XCTAssertEqual(hops.map { $0["callee"] as! String },
+                       ["vllm.engine.Base.step", "vllm.engine.Engine.run", "vllm.engine.kernel", "torch.ops._C.paged"])
+
         // Re-importing a name replaces it.
         let again = try CLI.run(["trace", "import", out.path, "--name", "toy", "--db", db], cache: cache)
         XCTAssertTrue(again.stdout.hasPrefix("replaced run 'toy'"), again.stdout)
