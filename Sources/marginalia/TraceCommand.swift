@@ -19,21 +19,40 @@ struct TraceRecordCommand: ParsableCommand {
     @Option(help: "The package whose calls are recorded.") var package = "vllm"
     @Option(name: .customLong("max-records"), help: "At most this many distinct records (the rest are counted as dropped).")
     var maxRecords = 200_000
+    @Flag(help: "Run the command once without the recorder first, and print the recorder's overhead against it.")
+    var baseline = false
     @Argument(parsing: .postTerminator, help: "python SCRIPT [ARGS...]") var command: [String] = []
+
+    /// Runs argv with this process's standard streams; returns its status and wall seconds.
+    func execute(_ argv: [String]) throws -> (Int32, Double) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = argv
+        let start = Date()
+        do { try p.run() } catch {
+            throw UserError("marginalia: cannot run \(argv[0]): \(error.localizedDescription)")
+        }
+        p.waitUntilExit()
+        return (p.terminationStatus, Date().timeIntervalSince(start))
+    }
 
     func run() throws {
         try runReporting {
             let argv = try TraceService.recorderCommand(command, out: out, package: package, maxRecords: maxRecords)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = argv
-            do { try p.run() } catch {
-                throw UserError("marginalia: cannot run \(argv[0]): \(error.localizedDescription)")
+            var untraced: Double? = nil
+            if baseline {
+                let (status, seconds) = try execute(command)
+                if status != 0 { throw UserError("marginalia: the untraced command exited with status \(status)", exitCode: 1) }
+                untraced = seconds
             }
-            p.waitUntilExit()
-            if p.terminationStatus != 0 {
+            let (status, traced) = try execute(argv)
+            if let untraced {
+                let ratio = untraced > 0 ? traced / untraced : 0
+                FileHandle.standardError.write(Data(String(format: "marginalia: recorder overhead: %.1f s traced, %.1f s untraced (x%.2f)\n", traced, untraced, ratio).utf8))
+            }
+            if status != 0 {
                 let wrote = FileManager.default.fileExists(atPath: out)
-                throw UserError("marginalia: the traced command exited with status \(p.terminationStatus)" +
+                throw UserError("marginalia: the traced command exited with status \(status)" +
                     (wrote ? " (the trace of what ran is in \(out))" : ""), exitCode: 1)
             }
         }

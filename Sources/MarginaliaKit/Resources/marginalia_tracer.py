@@ -6,7 +6,7 @@ package (vLLM by default), as the JSON-lines file documented in docs/trace-forma
 
 Python 3.12+ uses sys.monitoring (PY_START only, switched off per code object that is neither a
 function of the package nor a torch op entry, so the rest of the process runs at full speed);
-3.11 uses sys.setprofile and threading.setprofile. No argument values are recorded: names, lines,
+3.11 uses sys.settrace and threading.settrace (a global trace function that asks for no line events). No argument values are recorded: names, lines,
 counts and the runtime class of `self`. `marginalia trace record` runs this file.
 """
 
@@ -213,15 +213,16 @@ class Recorder:
             self._start_profile()
 
     def _start_profile(self):
-        self.mechanism = "sys.setprofile"
+        # sys.settrace, not sys.setprofile: its global function sees only Python 'call' events (no
+        # C calls, no returns) and, returning None, asks for no line events in the frame.
+        self.mechanism = "sys.settrace"
         classify, on_start, clock = self.classify, self.on_start, time.perf_counter_ns
         codes = self.codes
+        stats = [0, 0]  # events, nanoseconds in the hook
 
         def hook(frame, event, arg):
-            if event != "call":
-                return
             t0 = clock()
-            self.events += 1
+            stats[0] += 1
             code = frame.f_code
             info = codes.get(code) or classify(code)
             if info[0] != _IGNORE:
@@ -229,12 +230,12 @@ class Recorder:
                 if info[0] == _PACKAGE and info[6]:
                     first = frame.f_lasti <= self.first_offset(code)
                 on_start(frame, info, first)
-            self.hook_ns += clock() - t0
+            stats[1] += clock() - t0
+            return None
 
-        self._hook = hook
-        threading.setprofile(hook)
-        sys.setprofile(hook)
-
+        self._stats = stats
+        threading.settrace(hook)
+        sys.settrace(hook)
     def _start_monitoring(self):
         mon = sys.monitoring
         self.tool = None
@@ -271,8 +272,9 @@ class Recorder:
             sys.monitoring.register_callback(self.tool, sys.monitoring.events.PY_START, None)
             sys.monitoring.free_tool_id(self.tool)
         else:
-            sys.setprofile(None)
-            threading.setprofile(None)
+            sys.settrace(None)
+            threading.settrace(None)
+            self.events, self.hook_ns = self._stats
         self.mechanism = self.mechanism or "none"
 
     # -- writing --------------------------------------------------------------------------------
