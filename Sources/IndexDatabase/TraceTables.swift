@@ -48,14 +48,18 @@ public struct TraceCallRecord: Hashable, Codable, Sendable {
     public var callee: String
     public var file: RepoPath
     public var line: Int
+    public var column: Int
     public var count: Int
     public var selfClass: String
     public var calleeFile: RepoPath
     public var calleeLine: Int
     public var direct: Bool
-    public init(kind: String, caller: String, callee: String, file: RepoPath, line: Int, count: Int, selfClass: String,
-                calleeFile: RepoPath, calleeLine: Int, direct: Bool)
+    public var resumable: Bool
+    public init(kind: String, caller: String, callee: String, file: RepoPath, line: Int, column: Int, count: Int,
+                selfClass: String, calleeFile: RepoPath, calleeLine: Int, direct: Bool, resumable: Bool)
     {
+        self.column = column
+        self.resumable = resumable
         self.kind = kind
         self.caller = caller
         self.callee = callee
@@ -79,8 +83,9 @@ extension IndexStore {
                 hook_s REAL NOT NULL);
             CREATE TABLE trace_calls (
                 trace TEXT NOT NULL, kind TEXT NOT NULL, caller TEXT NOT NULL, callee TEXT NOT NULL,
-                file TEXT NOT NULL, line INTEGER NOT NULL, count INTEGER NOT NULL, self_class TEXT NOT NULL,
-                callee_file TEXT NOT NULL, callee_line INTEGER NOT NULL, direct INTEGER NOT NULL);
+                file TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL, count INTEGER NOT NULL,
+                self_class TEXT NOT NULL, callee_file TEXT NOT NULL, callee_line INTEGER NOT NULL,
+                direct INTEGER NOT NULL, resumable INTEGER NOT NULL);
             CREATE INDEX trace_calls_trace ON trace_calls(trace, caller);
             CREATE TABLE trace_entries (trace TEXT NOT NULL, callee TEXT NOT NULL, count INTEGER NOT NULL);
             CREATE TABLE trace_files (trace TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, crc32 INTEGER NOT NULL);
@@ -104,10 +109,11 @@ extension IndexStore {
                 trace.mechanism, trace.pid, trace.script, trace.events, trace.dropped, trace.wallSeconds,
                 trace.hookSeconds,
             ])
-            let st = try db.makeStatement(sql: "INSERT INTO trace_calls VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+            let st = try db.makeStatement(sql: "INSERT INTO trace_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
             for c in calls {
-                try st.execute(arguments: [trace.name, c.kind, c.caller, c.callee, c.file.rawValue, c.line, c.count,
-                                           c.selfClass, c.calleeFile.rawValue, c.calleeLine, c.direct])
+                try st.execute(arguments: [trace.name, c.kind, c.caller, c.callee, c.file.rawValue, c.line, c.column,
+                                           c.count, c.selfClass, c.calleeFile.rawValue, c.calleeLine, c.direct,
+                                           c.resumable])
             }
             let es = try db.makeStatement(sql: "INSERT INTO trace_entries VALUES (?,?,?)")
             for (k, v) in entries.sorted(by: { $0.key < $1.key }) { try es.execute(arguments: [trace.name, k, v]) }
@@ -158,12 +164,12 @@ extension IndexStore {
                   try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM traces WHERE name = ?)", arguments: [name]) ?? false
             else { return nil }
             let calls = try Row.fetchAll(db, sql: """
-                SELECT * FROM trace_calls WHERE trace = ? ORDER BY caller, file, line, callee, kind, self_class
+                SELECT * FROM trace_calls WHERE trace = ? ORDER BY caller, file, line, col, callee, kind, self_class
                 """, arguments: [name]).map { r in
                 TraceCallRecord(kind: r["kind"], caller: r["caller"], callee: r["callee"], file: RepoPath(r["file"] as String),
-                                line: r["line"], count: r["count"], selfClass: r["self_class"],
+                                line: r["line"], column: r["col"], count: r["count"], selfClass: r["self_class"],
                                 calleeFile: RepoPath(r["callee_file"] as String), calleeLine: r["callee_line"],
-                                direct: r["direct"])
+                                direct: r["direct"], resumable: r["resumable"])
             }
             var entries: [String: Int] = [:]
             for r in try Row.fetchAll(db, sql: "SELECT callee, count FROM trace_entries WHERE trace = ?", arguments: [name]) {
@@ -173,12 +179,12 @@ extension IndexStore {
         }
     }
 
-    /// The call sites written in `caller`: file and the lines each spans, deduplicated.
-    public func callSpans(caller: String) throws -> [(file: RepoPath, line: Int, endLine: Int)] {
+    /// The call sites written in `caller`: file, start line and column, end line; deduplicated.
+    public func callSpans(caller: String) throws -> [(file: RepoPath, line: Int, column: Int, endLine: Int)] {
         try dbQueue.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT DISTINCT file, line, end_line FROM calls WHERE caller = ? ORDER BY file, line, end_line
-                """, arguments: [caller]).map { (RepoPath($0["file"] as String), $0["line"], $0["end_line"]) }
+                SELECT DISTINCT file, line, col, end_line FROM calls WHERE caller = ? ORDER BY file, line, col, end_line
+                """, arguments: [caller]).map { (RepoPath($0["file"] as String), $0["line"], $0["col"], $0["end_line"]) }
         }
     }
 

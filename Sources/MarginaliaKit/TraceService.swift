@@ -20,7 +20,7 @@ final class StoreGraphView: StaticGraphView {
     func edges(from node: String) -> [Edge] { edgeStore.outgoing(node) }
     func isGraphNode(_ node: String) -> Bool { (try? store.isEdgeNode(node)) ?? false }
     func callSites(of caller: String) -> [SiteSpan] {
-        ((try? store.callSpans(caller: caller)) ?? []).map { SiteSpan(file: $0.file, startLine: $0.line, endLine: $0.endLine) }
+        ((try? store.callSpans(caller: caller)) ?? []).map { SiteSpan(file: $0.file, startLine: $0.line, startColumn: $0.column, endLine: $0.endLine) }
     }
     func definition(of name: String) -> DefinitionInfo? {
         guard let s = ((try? store.symbols(qualifiedName: name)) ?? []).first(where: { $0.language == .python }) else { return nil }
@@ -68,8 +68,8 @@ public enum TraceService {
     static func values(_ t: RecordedTrace) -> [TraceCallRecord] {
         t.calls.map {
             TraceCallRecord(kind: $0.kind.rawValue, caller: $0.caller, callee: $0.callee, file: $0.file, line: $0.line,
-                            count: $0.count, selfClass: $0.selfClass, calleeFile: $0.calleeFile, calleeLine: $0.calleeLine,
-                            direct: $0.direct)
+                            column: $0.column, count: $0.count, selfClass: $0.selfClass, calleeFile: $0.calleeFile,
+                            calleeLine: $0.calleeLine, direct: $0.direct, resumable: $0.resumable)
         }
     }
 
@@ -125,8 +125,9 @@ public enum TraceService {
                            hookSeconds: rec.hookSeconds)
         let observed = calls.map {
             ObservedCall(kind: ObservedKind(rawValue: $0.kind) ?? .call, caller: $0.caller, callee: $0.callee,
-                         file: $0.file, line: $0.line, count: $0.count, selfClass: $0.selfClass,
-                         calleeFile: $0.calleeFile, calleeLine: $0.calleeLine, direct: $0.direct)
+                         file: $0.file, line: $0.line, column: $0.column, count: $0.count, selfClass: $0.selfClass,
+                         calleeFile: $0.calleeFile, calleeLine: $0.calleeLine, direct: $0.direct,
+                         resumable: $0.resumable)
         }
         var t = RecordedTrace(run: run, calls: observed, entries: entries)
         t.files = try store.traceFiles(name).mapValues { FileStamp(size: $0.size, crc32: $0.crc32) }
@@ -183,7 +184,8 @@ public enum TraceService {
         let trace = try load(name, store: store)
         var merged: [Edge: Int] = [:]
         for c in trace.calls {
-            let e = Edge(caller: c.caller, callee: c.callee, kind: .call, confidence: .exact, file: c.file, line: c.line)
+            let e = Edge(caller: c.caller, callee: c.callee, kind: .call, confidence: .exact, file: c.file, line: c.line,
+                         column: c.column)
             merged[e, default: 0] += c.count
         }
         return InMemoryEdgeStore(edges: merged.map { e, n in var x = e; x.note = "observed x\(n)"; return x })

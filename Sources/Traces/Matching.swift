@@ -21,12 +21,28 @@ public protocol StaticGraphView {
 public struct SiteSpan: Hashable, Sendable {
     public var file: RepoPath
     public var startLine: Int
+    /// 1-based UTF-8 column of the call expression's start; 0 when unknown.
+    public var startColumn: Int
     public var endLine: Int
-    public init(file: RepoPath, startLine: Int, endLine: Int) {
+    public init(file: RepoPath, startLine: Int, startColumn: Int = 0, endLine: Int) {
         self.file = file
         self.startLine = startLine
+        self.startColumn = startColumn
         self.endLine = endLine
     }
+}
+
+/// The start of a call site: line and column (column 0: every site starting on the line).
+public struct SitePosition: Hashable, Codable, Sendable, Comparable {
+    public var line: Int
+    public var column: Int
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+    public static func < (a: SitePosition, b: SitePosition) -> Bool { (a.line, a.column) < (b.line, b.column) }
+    /// Whether an edge made at `line:column` is at this site.
+    func holds(_ e: Edge) -> Bool { e.line == line && (column == 0 || e.column == column) }
 }
 
 /// What the index knows of a definition.
@@ -109,8 +125,10 @@ public enum MissCause: String, Codable, Sendable, CaseIterable, Comparable {
 /// An observed call with its static counterpart, or the reason it has none.
 public struct ClassifiedCall: Hashable, Codable, Sendable {
     public var observed: ObservedCall
-    /// The start lines of the call sites the observed line belongs to (empty when none).
-    public var siteLines: [Int]
+    /// The call sites the observed call belongs to (empty when none): the one starting at its line and
+    /// column; without a column (or for a generator, which starts where it is first iterated), every
+    /// site starting on the line, else the innermost one spanning it.
+    public var sites: [SitePosition]
     /// The surest route, nil when the call is a miss.
     public var match: EdgeMatch?
     /// Every static edge at the site that the observed call accounts for (the first edge of each route).
@@ -188,26 +206,26 @@ public final class TraceMatcher {
         return t
     }
 
-    /// The call sites of `caller` an observed line belongs to: those starting on the line, else the
-    /// innermost one spanning it.
-    public func siteLines(caller: String, file: RepoPath, line: Int) -> [Int] {
-        let sites: [SiteSpan]
-        if let c = siteCache[caller] { sites = c } else {
-            sites = graph.callSites(of: caller)
-            siteCache[caller] = sites
+    /// The call sites of `caller` an observed call belongs to (see `ClassifiedCall.sites`).
+    public func sites(caller: String, file: RepoPath, line: Int, column: Int) -> [SitePosition] {
+        let all: [SiteSpan]
+        if let c = siteCache[caller] { all = c } else {
+            all = graph.callSites(of: caller)
+            siteCache[caller] = all
         }
-        let inFile = sites.filter { $0.file == file }
-        let starting = Set(inFile.filter { $0.startLine == line }.map(\.startLine))
-        if !starting.isEmpty { return starting.sorted() }
+        let inFile = all.filter { $0.file == file }
+        if column > 0, inFile.contains(where: { $0.startLine == line && $0.startColumn == column }) {
+            return [SitePosition(line: line, column: column)]
+        }
+        if inFile.contains(where: { $0.startLine == line }) { return [SitePosition(line: line, column: 0)] }
         let spanning = inFile.filter { $0.startLine <= line && line <= $0.endLine }
-        guard let inner = spanning.map(\.startLine).max() else { return [] }
-        return [inner]
+        guard let inner = spanning.max(by: { ($0.startLine, $0.startColumn) < ($1.startLine, $1.startColumn) }) else { return [] }
+        return [SitePosition(line: inner.startLine, column: inner.startColumn)]
     }
 
-    /// Static edges of `caller` at the given lines of `file`.
-    func siteEdges(caller: String, file: RepoPath, lines: [Int]) -> [Edge] {
-        let ls = Set(lines)
-        return edges(caller).filter { $0.file == file && ls.contains($0.line) }
+    /// Static edges of `caller` at the given sites of `file`.
+    func siteEdges(caller: String, file: RepoPath, sites: [SitePosition]) -> [Edge] {
+        edges(caller).filter { e in e.file == file && sites.contains { $0.holds(e) } }
     }
 
     static let constructors: Set<String> = ["__init__", "__new__", "__post_init__"]
@@ -239,8 +257,9 @@ public final class TraceMatcher {
 
     /// Classifies one observed call (names already canonical).
     public func classify(_ o: ObservedCall) -> ClassifiedCall {
-        let lines = siteLines(caller: o.caller, file: o.file, line: o.line)
-        let candidates = siteEdges(caller: o.caller, file: o.file, lines: lines + [o.line])
+        let positions = sites(caller: o.caller, file: o.file, line: o.line, column: o.resumable ? 0 : o.column)
+        let candidates = siteEdges(caller: o.caller, file: o.file,
+                                   sites: positions.isEmpty ? [SitePosition(line: o.line, column: 0)] : positions)
         var all: [EdgeMatch] = []
         for e in candidates { all += routes(e, o) }
         let best = all.min { a, b in
@@ -253,10 +272,10 @@ public final class TraceMatcher {
         var miss: MissCause? = nil
         var hint = ""
         if best == nil {
-            miss = missCause(o, lines: lines)
+            miss = missCause(o, lines: positions.map(\.line))
             hint = calleeHint(o)
         }
-        return ClassifiedCall(observed: o, siteLines: lines, match: best, matchedEdges: matched.sorted(), miss: miss,
+        return ClassifiedCall(observed: o, sites: positions, match: best, matchedEdges: matched.sorted(), miss: miss,
                               calleeHint: hint)
     }
 

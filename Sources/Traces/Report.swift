@@ -127,11 +127,11 @@ public func traceDiff(name: String, trace: RecordedTrace, matcher: TraceMatcher)
     for c in classifiedOps where c.match == nil { opMisses[c.miss!.rawValue, default: 0] += 1 }
 
     // Executed sites: (caller, file, site line) of every observed call that belongs to a call site.
-    struct Site: Hashable { var caller: String; var file: RepoPath; var line: Int }
+    struct Site: Hashable { var caller: String; var file: RepoPath; var position: SitePosition }
     var ranAt: [Site: Set<String>] = [:]
     var accounted = Set<Edge>()
     for c in classifiedCalls + classifiedOps where !matcher.differingFiles.contains(c.observed.file) {
-        for l in c.siteLines { ranAt[Site(caller: c.observed.caller, file: c.observed.file, line: l), default: []].insert(c.observed.callee) }
+        for p in c.sites { ranAt[Site(caller: c.observed.caller, file: c.observed.file, position: p), default: []].insert(c.observed.callee) }
         for e in c.matchedEdges { accounted.insert(e) }
     }
     // Classes whose construction the run could see: a constructor of theirs or one run with self of them.
@@ -146,8 +146,13 @@ public func traceDiff(name: String, trace: RecordedTrace, matcher: TraceMatcher)
     var checks: [LabelCheck] = []
     var unverifiable = 0
     var dispatch: [DispatchSite] = []
-    for site in ranAt.keys.sorted(by: { ($0.file.rawValue, $0.line, $0.caller) < ($1.file.rawValue, $1.line, $1.caller) }) {
-        let edges = matcher.edges(site.caller).filter { $0.file == site.file && $0.line == site.line && $0.kind != .reference }
+    // A site known by its line only covers every site starting on the line: checked once.
+    var checked = Set<Edge>()
+    for site in ranAt.keys.sorted(by: { ($0.file.rawValue, $0.position, $0.caller) < ($1.file.rawValue, $1.position, $1.caller) }) {
+        let edges = matcher.edges(site.caller).filter {
+            $0.file == site.file && site.position.holds($0) && $0.kind != .reference && !checked.contains($0)
+        }
+        checked.formUnion(edges)
         var observable: [Edge] = []
         for e in edges {
             // Checked: what the run accounts for (a hub it went through included), torch ops, and the
@@ -168,7 +173,7 @@ public func traceDiff(name: String, trace: RecordedTrace, matcher: TraceMatcher)
         if distinctCallees.count >= 2 {
             var best: [String: Edge] = [:]
             for e in observable where best[e.callee].map({ e.confidence < $0.confidence }) ?? true { best[e.callee] = e }
-            dispatch.append(DispatchSite(caller: site.caller, file: site.file, line: site.line,
+            dispatch.append(DispatchSite(caller: site.caller, file: site.file, line: site.position.line,
                                          candidates: best.values.sorted { $0.callee < $1.callee }, ran: ran))
         }
     }

@@ -23,6 +23,12 @@ public struct ObservedCall: Hashable, Codable, Sendable, Comparable {
     /// The caller's line when the call was made (1-based): the start line of the call expression, or of
     /// the attribute access for a property.
     public var line: Int
+    /// The 1-based UTF-8 column where that expression starts (what the index's call sites record); 0
+    /// when the interpreter did not say.
+    public var column: Int
+    /// The callee is a generator or coroutine: it started where it was first iterated or awaited, so
+    /// the column is not its call site's.
+    public var resumable: Bool
     /// How many times.
     public var count: Int
     /// The runtime class of `self` when it is not the class that defines the callee; "" otherwise.
@@ -34,14 +40,17 @@ public struct ObservedCall: Hashable, Codable, Sendable, Comparable {
     /// Ops: whether the caller called the op itself (true) or through functions outside the package.
     public var direct: Bool
 
-    public init(kind: ObservedKind, caller: String, callee: String, file: RepoPath, line: Int, count: Int,
-                selfClass: String = "", calleeFile: RepoPath = RepoPath(""), calleeLine: Int = 0, direct: Bool = true)
+    public init(kind: ObservedKind, caller: String, callee: String, file: RepoPath, line: Int, column: Int = 0,
+                count: Int, selfClass: String = "", calleeFile: RepoPath = RepoPath(""), calleeLine: Int = 0,
+                direct: Bool = true, resumable: Bool = false)
     {
         self.kind = kind
         self.caller = caller
         self.callee = callee
         self.file = file
         self.line = line
+        self.column = column
+        self.resumable = resumable
         self.count = count
         self.selfClass = selfClass
         self.calleeFile = calleeFile
@@ -49,10 +58,12 @@ public struct ObservedCall: Hashable, Codable, Sendable, Comparable {
         self.direct = direct
     }
 
-    /// Sorted by caller, file, line, callee, kind, runtime class.
+    /// Sorted by caller, file, line, column, callee, kind, runtime class.
     public static func < (a: ObservedCall, b: ObservedCall) -> Bool {
-        (a.caller, a.file.rawValue, a.line, a.callee, a.kind.rawValue, a.selfClass)
-            < (b.caller, b.file.rawValue, b.line, b.callee, b.kind.rawValue, b.selfClass)
+        (a.caller, a.file.rawValue, a.line, a.column, a.callee, a.kind.rawValue)
+            < (b.caller, b.file.rawValue, b.line, b.column, b.callee, b.kind.rawValue)
+            || ((a.caller, a.file.rawValue, a.line, a.column, a.callee, a.kind.rawValue)
+                == (b.caller, b.file.rawValue, b.line, b.column, b.callee, b.kind.rawValue) && a.selfClass < b.selfClass)
     }
 }
 
@@ -196,15 +207,18 @@ public enum TraceFileReader {
                 let count = try int("count")
                 guard count > 0 else { throw fail("call record with count \(count)") }
                 calls.append(ObservedCall(kind: .call, caller: try string("caller"), callee: try string("callee"),
-                                          file: RepoPath(try string("file")), line: try int("line"), count: count,
+                                          file: RepoPath(try string("file")), line: try int("line"),
+                                          column: obj["col"] as? Int ?? 0, count: count,
                                           selfClass: obj["self_class"] as? String ?? "",
                                           calleeFile: RepoPath(obj["callee_file"] as? String ?? ""),
-                                          calleeLine: obj["callee_line"] as? Int ?? 0))
+                                          calleeLine: obj["callee_line"] as? Int ?? 0,
+                                          resumable: obj["resumable"] as? Bool ?? false))
             case "op":
                 let count = try int("count")
                 guard count > 0 else { throw fail("op record with count \(count)") }
                 calls.append(ObservedCall(kind: .op, caller: try string("caller"), callee: try string("op"),
-                                          file: RepoPath(try string("file")), line: try int("line"), count: count,
+                                          file: RepoPath(try string("file")), line: try int("line"),
+                                          column: obj["col"] as? Int ?? 0, count: count,
                                           direct: obj["direct"] as? Bool ?? true))
             case "file":
                 guard let c = obj["crc32"] as? Int, c >= 0, c <= Int(UInt32.max) else { throw fail("file record without 'crc32'") }

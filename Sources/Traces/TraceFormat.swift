@@ -120,7 +120,7 @@ public enum TraceFormat {
         struct Miss: Encodable {
             var kind, caller, callee, file, cause, calleeHint: String
             var line, count: Int
-            var siteLines: [Int]
+            var sites: [SitePosition]
         }
         struct Doc: Encodable {
             var summary: Summary
@@ -143,7 +143,7 @@ public enum TraceFormat {
         let misses = (d.calls + d.ops).filter { $0.match == nil }.map {
             Miss(kind: $0.observed.kind.rawValue, caller: $0.observed.caller, callee: $0.observed.callee,
                  file: $0.observed.file.rawValue, cause: $0.miss!.rawValue, calleeHint: $0.calleeHint,
-                 line: $0.observed.line, count: $0.observed.count, siteLines: $0.siteLines)
+                 line: $0.observed.line, count: $0.observed.count, sites: $0.sites)
         }
         return json(Doc(summary: s, wrongLabels: wrong, misses: misses, dispatchSites: d.dispatchSites, calls: d.calls,
                         ops: d.ops))

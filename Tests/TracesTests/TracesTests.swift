@@ -31,13 +31,17 @@ final class TracesTests: XCTestCase {
             // Two static callees at one site, one of which runs.
             Edge(caller: r, callee: "vllm.b.helper", kind: .call, confidence: .candidate, file: a, line: 19),
             Edge(caller: r, callee: "vllm.b.other", kind: .call, confidence: .candidate, file: a, line: 19),
+            // `helper() or other()`: the second call did not run (short circuit); by column it is not an executed site.
+            Edge(caller: r, callee: "vllm.b.helper", kind: .call, confidence: .exact, file: a, line: 20, column: 5),
+            Edge(caller: r, callee: "vllm.b.other", kind: .call, confidence: .exact, file: a, line: 20, column: 30),
             // An external callee: not observable, never checked.
             Edge(caller: r, callee: "torch.cat", kind: .call, confidence: .exact, file: a, line: 19),
         ]
         let sites: [String: [SiteSpan]] = [
             "vllm.a.main": [SiteSpan(file: a, startLine: 3, endLine: 3)],
             r: [10, 11, 12, 13, 18, 19].map { SiteSpan(file: a, startLine: $0, endLine: $0) }
-                + [SiteSpan(file: a, startLine: 15, endLine: 17)],
+                + [SiteSpan(file: a, startLine: 15, endLine: 17), SiteSpan(file: a, startLine: 20, startColumn: 5, endLine: 20),
+                   SiteSpan(file: a, startLine: 20, startColumn: 30, endLine: 20)],
         ]
         func def(_ kind: SymbolKind, _ file: RepoPath, _ s: Int, _ e: Int, _ attrs: [String] = []) -> DefinitionInfo {
             DefinitionInfo(kind: kind, file: file, startLine: s, endLine: e, attributes: attrs)
@@ -75,6 +79,7 @@ final class TracesTests: XCTestCase {
             call(r, "vllm.b.helper", 16),
             call(r, "vllm.a.<lambda:30>", 18, calleeFile: a),
             call(r, "vllm.b.helper", 19),
+            ObservedCall(kind: .call, caller: r, callee: "vllm.b.helper", file: a, line: 20, column: 5, count: 1),
             call(r, "vllm.x.gone", 10),
             call(r, "vllm.b.helper", 40),
             call("vllm.q.unknown", "vllm.b.helper", 2),
@@ -99,25 +104,30 @@ final class TracesTests: XCTestCase {
             "vllm.a.Runner.run->vllm.b.helper@16 direct inferred",
             "vllm.a.Runner.run->vllm.a.act@18 direct exact",
             "vllm.a.Runner.run->vllm.b.helper@19 direct candidate",
+            "vllm.a.Runner.run->vllm.b.helper@20 direct exact",
             "vllm.a.Runner.run->vllm.b.helper@40 miss line-not-a-call-site",
             "vllm.a.main->vllm.a.Runner.run@3 direct exact",
             "vllm.q.unknown->vllm.b.helper@2 miss caller-not-indexed",
         ])
-        XCTAssertEqual(d.staticEdges, Share(6, of: 11))
-        XCTAssertEqual(d.exactOrInferred, Share(4, of: 11))
+        XCTAssertEqual(d.staticEdges, Share(7, of: 12))
+        XCTAssertEqual(d.exactOrInferred, Share(5, of: 12))
         XCTAssertEqual(d.missesByCause, ["no-static-edge": 1, "callee-not-indexed": 1, "implicit-call": 1,
                                          "line-not-a-call-site": 1, "caller-not-indexed": 1])
         XCTAssertEqual(d.calls.first { $0.observed.line == 14 }?.calleeHint, "property getter")
         XCTAssertEqual(d.opStaticEdges, Share(1, of: 2))
         XCTAssertEqual(d.opMissesByCause, ["callee-not-indexed": 1])
-        XCTAssertEqual(d.calls.first { $0.observed.line == 16 }?.siteLines, [15], "a line inside a multi-line call")
+        XCTAssertEqual(d.calls.first { $0.observed.line == 16 }?.sites, [SitePosition(line: 15, column: 0)],
+                       "a line inside a multi-line call")
+        XCTAssertEqual(d.calls.first { $0.observed.line == 20 }?.sites, [SitePosition(line: 20, column: 5)],
+                       "the site at the observed column, not the other call on the line")
     }
 
     func testLabelsAreCheckedAtExecutedSitesOnly() {
         let d = traceDiff(name: "fixture", trace: Self.trace(), matcher: TraceMatcher(graph: Self.graph()))
-        // Executed sites: 3, 10, 11, 12, 13, 15, 18, 19 (14 has no call site, 40 is outside the caller).
-        // exact: main->run, Base.step (wrong: Child.step ran), foo, Cfg, act; torch.cat is external.
-        XCTAssertEqual(d.labels["exact"], Share(4, of: 5))
+        // Executed sites: 3, 10, 11, 12, 13, 15, 18, 19, 20:5 (14 has no call site, 40 is outside the caller).
+        // exact: main->run, Base.step (wrong: Child.step ran), foo, Cfg, act, helper at 20:5; torch.cat is
+        // external; other at 20:30 did not execute.
+        XCTAssertEqual(d.labels["exact"], Share(5, of: 6))
         XCTAssertEqual(d.labels["inferred"], Share(2, of: 2))
         XCTAssertEqual(d.labels["candidate"], Share(1, of: 2))
         let wrong = d.checks.filter { !$0.ran }.map { "\($0.edge.line) \($0.edge.callee) \($0.ranInstead)" }
@@ -126,7 +136,7 @@ final class TracesTests: XCTestCase {
                        ["19 [\"vllm.b.helper\", \"vllm.b.other\"] ran [\"vllm.b.helper\"]"])
         let text = TraceFormat.diffText(d, run: Self.trace().run)
         XCTAssertTrue(text.contains("vllm/a.py:10  vllm.a.Runner.run -> vllm.b.Base.step  [exact]\n      ran there: vllm.b.Child.step, vllm.x.gone"), text)
-        XCTAssertTrue(text.contains("  exact      4/5 (80.0%)"), text)
+        XCTAssertTrue(text.contains("  exact      5/6 (83.3%)"), text)
     }
 
     func testChainsFollowObservedCallsToEachOp() {

@@ -54,6 +54,7 @@ class Recorder:
         self.codes = {}  # code -> (kind, name, file, first line, has self, defining class, resumable)
         self.types = {}  # type -> qualified name
         self.resume_offsets = {}  # code -> offset of the first instruction of a fresh frame
+        self.positions = {}  # code -> start column (1-based) of each instruction, 0 when unknown
         self.calls = {}  # (caller, callee, file, line, self class) -> count
         self.ops = {}  # (caller, op, file, line, direct) -> count
         self.entries = {}  # callee -> count
@@ -140,6 +141,19 @@ class Recorder:
             self.resume_offsets[code] = off
         return off
 
+    def column(self, frame):
+        """The 1-based UTF-8 column where the expression the frame is executing starts (the call
+        expression for a call), 0 when the interpreter does not say."""
+        code = frame.f_code
+        cols = self.positions.get(code)
+        if cols is None:
+            cols = []
+            if hasattr(code, "co_positions"):
+                cols = [(c + 1 if c is not None else 0) for (_, _, c, _) in code.co_positions()]
+            self.positions[code] = cols
+        i = frame.f_lasti // 2
+        return cols[i] if 0 <= i < len(cols) else 0
+
     def nearest(self, frame):
         """The nearest frame of the package at or above `frame`: (its info, the frame)."""
         while frame is not None:
@@ -175,7 +189,8 @@ class Recorder:
             if caller_info is None:
                 self.entries[info[1]] = self.entries.get(info[1], 0) + 1
                 return
-            key = (caller_info[1], info[1], caller_info[2], caller.f_lineno, self_class, info[2], info[3])
+            key = (caller_info[1], info[1], caller_info[2], caller.f_lineno, self.column(caller), self_class, info[2],
+                   info[3])
             n = self.calls.get(key)
             if n is None and len(self.calls) + len(self.ops) >= self.max_records:
                 self.dropped += 1
@@ -196,7 +211,7 @@ class Recorder:
         caller_info, caller = self.nearest(frame.f_back)
         if caller_info is None:
             return
-        key = (caller_info[1], name, caller_info[2], caller.f_lineno, direct)
+        key = (caller_info[1], name, caller_info[2], caller.f_lineno, self.column(caller), direct)
         with self.lock:
             n = self.ops.get(key)
             if n is None and len(self.calls) + len(self.ops) >= self.max_records:
@@ -306,20 +321,25 @@ class Recorder:
             "pid": os.getpid(), "script": script,
         }
         lines = [header]
-        for (caller, callee, file, line, self_class, cfile, cline), n in sorted(self.calls.items()):
-            rec = {"type": "call", "caller": caller, "callee": callee, "file": file, "line": line, "count": n,
-                   "callee_file": cfile, "callee_line": cline}
+        # Generators and coroutines start when first iterated or awaited, not where they are called:
+        # their records say so, and the importer matches them by line alone.
+        self.codes_by_name = {i[1]: True for i in self.codes.values() if i[0] == _PACKAGE and i[6]}
+        for (caller, callee, file, line, col, self_class, cfile, cline), n in sorted(self.calls.items()):
+            rec = {"type": "call", "caller": caller, "callee": callee, "file": file, "line": line, "col": col,
+                   "count": n, "callee_file": cfile, "callee_line": cline}
             if self_class:
                 rec["self_class"] = self_class
+            if self.codes_by_name.get(callee):
+                rec["resumable"] = True
             lines.append(rec)
-        for (caller, op, file, line, direct), n in sorted(self.ops.items()):
-            lines.append({"type": "op", "caller": caller, "op": op, "file": file, "line": line, "count": n,
+        for (caller, op, file, line, col, direct), n in sorted(self.ops.items()):
+            lines.append({"type": "op", "caller": caller, "op": op, "file": file, "line": line, "col": col, "count": n,
                           "direct": direct})
         for callee, n in sorted(self.entries.items()):
             lines.append({"type": "entry", "callee": callee, "count": n})
         # The files the records point into, stamped so that an importer can tell whether the index
         # read the same text (an installed build may differ from the source release in a few files).
-        files = {k[2] for k in self.calls} | {k[5] for k in self.calls} | {k[2] for k in self.ops}
+        files = {k[2] for k in self.calls} | {k[6] for k in self.calls} | {k[2] for k in self.ops}
         for rel in sorted(f for f in files if f):
             try:
                 with open(os.path.join(self.root, rel), "rb") as f:
