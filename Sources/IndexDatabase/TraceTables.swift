@@ -17,14 +17,16 @@ public struct TraceRecord: Hashable, Codable, Sendable {
     public var mechanism: String
     public var pid: Int
     public var script: String
+    public var within: String
     public var events: Int
     public var dropped: Int
     public var wallSeconds: Double
     public var hookSeconds: Double
     public init(name: String, source: String, package: String, packageVersion: String, packageRoot: String,
-                python: String, mechanism: String, pid: Int, script: String, events: Int, dropped: Int,
+                python: String, mechanism: String, pid: Int, script: String, within: String, events: Int, dropped: Int,
                 wallSeconds: Double, hookSeconds: Double)
     {
+        self.within = within
         self.name = name
         self.source = source
         self.package = package
@@ -55,9 +57,11 @@ public struct TraceCallRecord: Hashable, Codable, Sendable {
     public var calleeLine: Int
     public var direct: Bool
     public var resumable: Bool
+    public var within: Bool
     public init(kind: String, caller: String, callee: String, file: RepoPath, line: Int, column: Int, count: Int,
-                selfClass: String, calleeFile: RepoPath, calleeLine: Int, direct: Bool, resumable: Bool)
+                selfClass: String, calleeFile: RepoPath, calleeLine: Int, direct: Bool, resumable: Bool, within: Bool)
     {
+        self.within = within
         self.column = column
         self.resumable = resumable
         self.kind = kind
@@ -79,13 +83,13 @@ extension IndexStore {
             CREATE TABLE traces (
                 name TEXT PRIMARY KEY, source TEXT NOT NULL, package TEXT NOT NULL, package_version TEXT NOT NULL,
                 package_root TEXT NOT NULL, python TEXT NOT NULL, mechanism TEXT NOT NULL, pid INTEGER NOT NULL,
-                script TEXT NOT NULL, events INTEGER NOT NULL, dropped INTEGER NOT NULL, wall_s REAL NOT NULL,
+                script TEXT NOT NULL, within TEXT NOT NULL, events INTEGER NOT NULL, dropped INTEGER NOT NULL, wall_s REAL NOT NULL,
                 hook_s REAL NOT NULL);
             CREATE TABLE trace_calls (
                 trace TEXT NOT NULL, kind TEXT NOT NULL, caller TEXT NOT NULL, callee TEXT NOT NULL,
                 file TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL, count INTEGER NOT NULL,
                 self_class TEXT NOT NULL, callee_file TEXT NOT NULL, callee_line INTEGER NOT NULL,
-                direct INTEGER NOT NULL, resumable INTEGER NOT NULL);
+                direct INTEGER NOT NULL, resumable INTEGER NOT NULL, within INTEGER NOT NULL);
             CREATE INDEX trace_calls_trace ON trace_calls(trace, caller);
             CREATE TABLE trace_entries (trace TEXT NOT NULL, callee TEXT NOT NULL, count INTEGER NOT NULL);
             CREATE TABLE trace_files (trace TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, crc32 INTEGER NOT NULL);
@@ -104,16 +108,16 @@ extension IndexStore {
                 try db.execute(sql: "DELETE FROM \(table) WHERE trace = ?", arguments: [trace.name])
             }
             try db.execute(sql: "DELETE FROM traces WHERE name = ?", arguments: [trace.name])
-            try db.execute(sql: "INSERT INTO traces VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
+            try db.execute(sql: "INSERT INTO traces VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
                 trace.name, trace.source, trace.package, trace.packageVersion, trace.packageRoot, trace.python,
-                trace.mechanism, trace.pid, trace.script, trace.events, trace.dropped, trace.wallSeconds,
+                trace.mechanism, trace.pid, trace.script, trace.within, trace.events, trace.dropped, trace.wallSeconds,
                 trace.hookSeconds,
             ])
-            let st = try db.makeStatement(sql: "INSERT INTO trace_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+            let st = try db.makeStatement(sql: "INSERT INTO trace_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
             for c in calls {
                 try st.execute(arguments: [trace.name, c.kind, c.caller, c.callee, c.file.rawValue, c.line, c.column,
                                            c.count, c.selfClass, c.calleeFile.rawValue, c.calleeLine, c.direct,
-                                           c.resumable])
+                                           c.resumable, c.within])
             }
             let es = try db.makeStatement(sql: "INSERT INTO trace_entries VALUES (?,?,?)")
             for (k, v) in entries.sorted(by: { $0.key < $1.key }) { try es.execute(arguments: [trace.name, k, v]) }
@@ -131,7 +135,8 @@ extension IndexStore {
             return try Row.fetchAll(db, sql: "SELECT * FROM traces ORDER BY name").map { r in
                 TraceRecord(name: r["name"], source: r["source"], package: r["package"],
                             packageVersion: r["package_version"], packageRoot: r["package_root"], python: r["python"],
-                            mechanism: r["mechanism"], pid: r["pid"], script: r["script"], events: r["events"],
+                            mechanism: r["mechanism"], pid: r["pid"], script: r["script"], within: r["within"],
+                            events: r["events"],
                             dropped: r["dropped"], wallSeconds: r["wall_s"], hookSeconds: r["hook_s"])
             }
         }
@@ -169,7 +174,7 @@ extension IndexStore {
                 TraceCallRecord(kind: r["kind"], caller: r["caller"], callee: r["callee"], file: RepoPath(r["file"] as String),
                                 line: r["line"], column: r["col"], count: r["count"], selfClass: r["self_class"],
                                 calleeFile: RepoPath(r["callee_file"] as String), calleeLine: r["callee_line"],
-                                direct: r["direct"], resumable: r["resumable"])
+                                direct: r["direct"], resumable: r["resumable"], within: r["within"])
             }
             var entries: [String: Int] = [:]
             for r in try Row.fetchAll(db, sql: "SELECT callee, count FROM trace_entries WHERE trace = ?", arguments: [name]) {

@@ -57,19 +57,20 @@ public enum TraceService {
 
     /// The command line that records `command` (`python SCRIPT ARGS...`) into `out`: the interpreter the
     /// user named runs the recorder, which runs the script.
-    public static func recorderCommand(_ command: [String], out: String, package: String, maxRecords: Int) throws -> [String] {
+    public static func recorderCommand(_ command: [String], out: String, package: String, maxRecords: Int,
+                                       within: String = "vllm.entrypoints.llm.LLM.generate") throws -> [String] {
         guard let python = command.first, command.count >= 2 else {
             throw UserError("marginalia: trace record needs a command after --: python SCRIPT [ARGS...]")
         }
         return [python, try recorderScript().path, "--out", out, "--package", package, "--max-records", String(maxRecords),
-                "--"] + command.dropFirst()
+                "--within", within, "--"] + command.dropFirst()
     }
 
     static func values(_ t: RecordedTrace) -> [TraceCallRecord] {
         t.calls.map {
             TraceCallRecord(kind: $0.kind.rawValue, caller: $0.caller, callee: $0.callee, file: $0.file, line: $0.line,
                             column: $0.column, count: $0.count, selfClass: $0.selfClass, calleeFile: $0.calleeFile,
-                            calleeLine: $0.calleeLine, direct: $0.direct, resumable: $0.resumable)
+                            calleeLine: $0.calleeLine, direct: $0.direct, resumable: $0.resumable, within: $0.within)
         }
     }
 
@@ -104,7 +105,8 @@ public enum TraceService {
         try writable.replaceTrace(TraceRecord(name: traceName, source: URL(fileURLWithPath: file).standardizedFileURL.path,
                                               package: r.package, packageVersion: r.packageVersion,
                                               packageRoot: r.packageRoot, python: r.python, mechanism: r.mechanism,
-                                              pid: r.pid, script: r.script, events: r.events, dropped: r.dropped,
+                                              pid: r.pid, script: r.script, within: r.within, events: r.events,
+                                              dropped: r.dropped,
                                               wallSeconds: r.wallSeconds, hookSeconds: r.hookSeconds),
                                   calls: values(canonical), entries: canonical.entries,
                                   files: canonical.files.mapValues { ($0.size, $0.crc32) })
@@ -121,13 +123,13 @@ public enum TraceService {
         }
         let run = TraceRun(package: rec.package, packageVersion: rec.packageVersion, packageRoot: rec.packageRoot,
                            python: rec.python, mechanism: rec.mechanism, pid: rec.pid, script: rec.script,
-                           events: rec.events, dropped: rec.dropped, wallSeconds: rec.wallSeconds,
+                           within: rec.within, events: rec.events, dropped: rec.dropped, wallSeconds: rec.wallSeconds,
                            hookSeconds: rec.hookSeconds)
         let observed = calls.map {
             ObservedCall(kind: ObservedKind(rawValue: $0.kind) ?? .call, caller: $0.caller, callee: $0.callee,
                          file: $0.file, line: $0.line, column: $0.column, count: $0.count, selfClass: $0.selfClass,
                          calleeFile: $0.calleeFile, calleeLine: $0.calleeLine, direct: $0.direct,
-                         resumable: $0.resumable)
+                         resumable: $0.resumable, within: $0.within)
         }
         var t = RecordedTrace(run: run, calls: observed, entries: entries)
         t.files = try store.traceFiles(name).mapValues { FileStamp(size: $0.size, crc32: $0.crc32) }
@@ -165,10 +167,12 @@ public enum TraceService {
     }
 
     /// The static-vs-observed comparison of a stored run with the index's current edges.
-    public static func diff(_ name: String, store: IndexStore) throws -> (TraceDiff, TraceRun) {
+    /// With `under`, only the calls the run made under that function (see `restricted`).
+    public static func diff(_ name: String, under: String? = nil, store: IndexStore) throws -> (TraceDiff, TraceRun) {
         let trace = try load(name, store: store)
         let matcher = try matcher(trace, store: store)
-        return (traceDiff(name: name, trace: trace, matcher: matcher), trace.run)
+        let part = under.map { restricted(matcher.canonical(trace), under: $0) } ?? trace
+        return (traceDiff(name: name, trace: part, matcher: matcher), trace.run)
     }
 
     /// The observed chains from `entry` to every torch op the run called under it.

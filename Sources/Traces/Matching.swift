@@ -313,7 +313,11 @@ public final class TraceMatcher {
             return "special method \(last)"
         default: break
         }
+        if last.hasPrefix("__"), last.hasSuffix("__"), last.count > 4 { return "special method \(last)" }
         if !o.selfClass.isEmpty { return "method of a subclass instance (\(o.selfClass))" }
+        if let k = definition(o.caller)?.kind, k == .module || k == .class {
+            return "from a module or class body (import time: decorator, registration)"
+        }
         return ""
     }
 }

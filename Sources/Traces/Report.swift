@@ -88,6 +88,7 @@ public func traceDiff(name: String, trace: RecordedTrace, matcher: TraceMatcher)
         var k = c
         k.count = 0
         k.selfClass = ""
+        k.within = false
         merged[k, default: 0] += c.count
         if !c.selfClass.isEmpty { selfClasses[k, default: []].insert(c.selfClass) }
     }
@@ -190,6 +191,28 @@ public func traceDiff(name: String, trace: RecordedTrace, matcher: TraceMatcher)
                      dispatchSites: dispatch.sorted())
 }
 
+/// The part of a run under `entry`: the calls whose caller the run reached from `entry` (through
+/// observed calls), and the op calls they made. An approximation where a function runs both under the
+/// entry and elsewhere: its calls from elsewhere are kept too.
+public func restricted(_ trace: RecordedTrace, under entry: String) -> RecordedTrace {
+    if entry == trace.run.within {
+        // The recorder marked what ran while `entry` was running: exact.
+        var t = trace
+        t.calls = trace.calls.filter(\.within)
+        return t
+    }
+    var out: [String: [String]] = [:]
+    for c in trace.calls where c.kind == .call { out[c.caller, default: []].append(c.callee) }
+    var seen: Set<String> = [entry]
+    var frontier = [entry]
+    while let n = frontier.popLast() {
+        for m in out[n] ?? [] where seen.insert(m).inserted { frontier.append(m) }
+    }
+    var t = trace
+    t.calls = trace.calls.filter { seen.contains($0.caller) }
+    return t
+}
+
 // MARK: Chains
 
 /// One hop of an observed chain, with its static counterpart.
@@ -207,7 +230,8 @@ public struct ObservedChain: Hashable, Codable, Sendable {
 /// For every op the run called under `entry`, the shortest observed chain from `entry` to it.
 /// Chains walk observed calls only (every hop ran); each hop says whether the static graph has it.
 public func observedChains(from entry: String, trace: RecordedTrace, matcher: TraceMatcher) -> [ObservedChain] {
-    let t = matcher.canonical(trace)
+    // Under the function the recorder marked, only what ran while it was running.
+    let t = restricted(matcher.canonical(trace), under: entry)
     var out: [String: [ObservedCall]] = [:]
     for c in t.calls { out[c.caller, default: []].append(c) }
     for k in out.keys { out[k]!.sort { ($0.callee, $0.file.rawValue, $0.line) < ($1.callee, $1.file.rawValue, $1.line) } }

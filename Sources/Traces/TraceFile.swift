@@ -39,11 +39,14 @@ public struct ObservedCall: Hashable, Codable, Sendable, Comparable {
     public var calleeLine: Int
     /// Ops: whether the caller called the op itself (true) or through functions outside the package.
     public var direct: Bool
+    /// Made while the run's `within` function (`TraceRun.within`) was running in the same thread.
+    public var within: Bool
 
     public init(kind: ObservedKind, caller: String, callee: String, file: RepoPath, line: Int, column: Int = 0,
                 count: Int, selfClass: String = "", calleeFile: RepoPath = RepoPath(""), calleeLine: Int = 0,
-                direct: Bool = true, resumable: Bool = false)
+                direct: Bool = true, resumable: Bool = false, within: Bool = false)
     {
+        self.within = within
         self.kind = kind
         self.caller = caller
         self.callee = callee
@@ -63,7 +66,8 @@ public struct ObservedCall: Hashable, Codable, Sendable, Comparable {
         (a.caller, a.file.rawValue, a.line, a.column, a.callee, a.kind.rawValue)
             < (b.caller, b.file.rawValue, b.line, b.column, b.callee, b.kind.rawValue)
             || ((a.caller, a.file.rawValue, a.line, a.column, a.callee, a.kind.rawValue)
-                == (b.caller, b.file.rawValue, b.line, b.column, b.callee, b.kind.rawValue) && a.selfClass < b.selfClass)
+                == (b.caller, b.file.rawValue, b.line, b.column, b.callee, b.kind.rawValue)
+                && (a.selfClass, a.within ? 1 : 0) < (b.selfClass, b.within ? 1 : 0))
     }
 }
 
@@ -80,6 +84,8 @@ public struct TraceRun: Hashable, Codable, Sendable {
     public var mechanism: String
     public var pid: Int
     public var script: String
+    /// The function whose dynamic extent the recorder marked (`vllm.entrypoints.llm.LLM.generate`), "" when none.
+    public var within: String
     /// Profile or monitoring events the recorder saw.
     public var events: Int
     /// Distinct records not kept because the size bound was reached.
@@ -89,9 +95,10 @@ public struct TraceRun: Hashable, Codable, Sendable {
     public var hookSeconds: Double
 
     public init(package: String, packageVersion: String, packageRoot: String = "", python: String = "",
-                mechanism: String = "", pid: Int = 0, script: String = "", events: Int = 0, dropped: Int = 0,
-                wallSeconds: Double = 0, hookSeconds: Double = 0)
+                mechanism: String = "", pid: Int = 0, script: String = "", within: String = "", events: Int = 0,
+                dropped: Int = 0, wallSeconds: Double = 0, hookSeconds: Double = 0)
     {
+        self.within = within
         self.package = package
         self.packageVersion = packageVersion
         self.packageRoot = packageRoot
@@ -190,7 +197,7 @@ public enum TraceFileReader {
                 run = TraceRun(package: package, packageVersion: obj["package_version"] as? String ?? "",
                                packageRoot: obj["package_root"] as? String ?? "", python: obj["python"] as? String ?? "",
                                mechanism: obj["mechanism"] as? String ?? "", pid: obj["pid"] as? Int ?? 0,
-                               script: obj["script"] as? String ?? "")
+                               script: obj["script"] as? String ?? "", within: obj["within"] as? String ?? "")
                 continue
             }
             if ended { throw fail("record after the end record") }
@@ -212,14 +219,15 @@ public enum TraceFileReader {
                                           selfClass: obj["self_class"] as? String ?? "",
                                           calleeFile: RepoPath(obj["callee_file"] as? String ?? ""),
                                           calleeLine: obj["callee_line"] as? Int ?? 0,
-                                          resumable: obj["resumable"] as? Bool ?? false))
+                                          resumable: obj["resumable"] as? Bool ?? false,
+                                          within: obj["within"] as? Bool ?? false))
             case "op":
                 let count = try int("count")
                 guard count > 0 else { throw fail("op record with count \(count)") }
                 calls.append(ObservedCall(kind: .op, caller: try string("caller"), callee: try string("op"),
                                           file: RepoPath(try string("file")), line: try int("line"),
                                           column: obj["col"] as? Int ?? 0, count: count,
-                                          direct: obj["direct"] as? Bool ?? true))
+                                          direct: obj["direct"] as? Bool ?? true, within: obj["within"] as? Bool ?? false))
             case "file":
                 guard let c = obj["crc32"] as? Int, c >= 0, c <= Int(UInt32.max) else { throw fail("file record without 'crc32'") }
                 files[RepoPath(try string("path"))] = FileStamp(size: try int("size"), crc32: UInt32(c))

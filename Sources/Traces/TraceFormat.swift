@@ -34,8 +34,9 @@ public enum TraceFormat {
     }
 
     /// `trace diff`: the figures, then every miss and every wrong label with its site.
-    public static func diffText(_ d: TraceDiff, run: TraceRun) -> String {
+    public static func diffText(_ d: TraceDiff, run: TraceRun, under: String? = nil) -> String {
         var out = "trace \(d.trace): \(run.package) \(run.packageVersion), python \(run.python), \(run.mechanism); index of \(d.release)\n"
+        if let under { out += "only calls under \(under) (reached from it through observed calls)\n" }
         out += "\nobserved \(run.package) -> \(run.package) calls (distinct caller, callee, call site): \(d.calls.count)\n"
         out += "  static edges, any confidence:  \(d.staticEdges.text)\n"
         out += "  exact or inferred:             \(d.exactOrInferred.text)\n"
@@ -93,9 +94,10 @@ public enum TraceFormat {
     }
 
     /// The diff's JSON: figures first (`summary`), then the lists.
-    public static func diffJSON(_ d: TraceDiff, run: TraceRun) -> String {
+    public static func diffJSON(_ d: TraceDiff, run: TraceRun, under: String? = nil) -> String {
         struct Summary: Encodable {
             var trace: String
+            var under: String?
             var run: TraceRun
             var indexRelease: String
             var distinctCalls: Int
@@ -130,7 +132,7 @@ public enum TraceFormat {
             var calls: [ClassifiedCall]
             var ops: [ClassifiedCall]
         }
-        let s = Summary(trace: d.trace, run: run, indexRelease: d.release, distinctCalls: d.calls.count,
+        let s = Summary(trace: d.trace, under: under, run: run, indexRelease: d.release, distinctCalls: d.calls.count,
                         staticEdges: d.staticEdges, exactOrInferred: d.exactOrInferred,
                         matchedByConfidence: d.byConfidence, matchedByRoute: d.byRoute, missesByCause: d.missesByCause,
                         missesByHint: d.missesByHint, distinctOpCalls: d.ops.count, opStaticEdges: d.opStaticEdges,

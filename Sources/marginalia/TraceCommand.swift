@@ -19,6 +19,8 @@ struct TraceRecordCommand: ParsableCommand {
     @Option(help: "The package whose calls are recorded.") var package = "vllm"
     @Option(name: .customLong("max-records"), help: "At most this many distinct records (the rest are counted as dropped).")
     var maxRecords = 200_000
+    @Option(help: "Mark the calls made while this function runs (trace diff --under and trace show use the marks).")
+    var within = "vllm.entrypoints.llm.LLM.generate"
     @Flag(help: "Run the command once without the recorder first, and print the recorder's overhead against it.")
     var baseline = false
     @Argument(parsing: .postTerminator, help: "python SCRIPT [ARGS...]") var command: [String] = []
@@ -38,7 +40,8 @@ struct TraceRecordCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            let argv = try TraceService.recorderCommand(command, out: out, package: package, maxRecords: maxRecords)
+            let argv = try TraceService.recorderCommand(command, out: out, package: package, maxRecords: maxRecords,
+                                                         within: within)
             var untraced: Double? = nil
             if baseline {
                 let (status, seconds) = try execute(command)
@@ -114,15 +117,18 @@ struct TraceDiffCommand: ParsableCommand {
         commandName: "diff", abstract: "Static graph against the run: coverage, misses by cause, label precision at executed sites.")
     @Argument(help: "The run's name (optional when the index holds one run).") var name: String?
     @Flag(help: "JSON output (summary first, then every miss, wrong label and classified call).") var json = false
+    @Option(help: "Only the calls made under this function (reached from it through observed calls), e.g. LLM.generate.")
+    var under: String?
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         try runReporting {
             let store = try database.store()
             let n = try TraceService.resolveName(name, store: store)
-            let (d, run) = try TraceService.diff(n, store: store)
+            let entry = try under.map { try GraphQueries(store: store).node($0) }
+            let (d, run) = try TraceService.diff(n, under: entry, store: store)
             var out = Output()
-            out.buffer += json ? TraceFormat.diffJSON(d, run: run) + "\n" : TraceFormat.diffText(d, run: run)
+            out.buffer += json ? TraceFormat.diffJSON(d, run: run, under: entry) + "\n" : TraceFormat.diffText(d, run: run, under: entry)
             out.flush()
         }
     }

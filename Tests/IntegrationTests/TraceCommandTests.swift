@@ -93,7 +93,8 @@ final class TraceCommandTests: XCTestCase {
     func record() throws -> URL {
         let out = work.appendingPathComponent("toy.jsonl")
         // From a directory that is neither the package nor the checkout: the recorder is found anyway.
-        let r = try CLI.run(["trace", "record", "--out", out.path, "--", "python3", work.appendingPathComponent("run.py").path],
+        let r = try CLI.run(["trace", "record", "--out", out.path, "--within", "vllm.engine.Base.step", "--",
+                             "python3", work.appendingPathComponent("run.py").path],
                             cache: cache, cwd: cache)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("marginalia tracer: 4 distinct calls, 1 op calls, 0 dropped"), r.stderr)
@@ -134,6 +135,12 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertEqual(staticEdges["total"], 4)
         // Deterministic: the same report twice.
         XCTAssertEqual(try CLI.run(["trace", "diff", "toy", "--json", "--db", db], cache: cache).stdout, diff.stdout)
+
+        // Under the function the recorder marked: what ran while Base.step was running.
+        let under = try CLI.run(["trace", "diff", "toy", "--under", "vllm.engine.Base.step", "--json", "--db", db], cache: cache)
+        let underSummary = (try JSONSerialization.jsonObject(with: Data(under.stdout.utf8)) as! [String: Any])["summary"] as! [String: Any]
+        XCTAssertEqual(underSummary["distinctCalls"] as? Int, 2, under.stdout)
+        XCTAssertEqual(underSummary["distinctOpCalls"] as? Int, 1, under.stdout)
 
         // The graph queries over the run's edges only.
         let callees = try CLI.run(["callees", "vllm.engine.main", "--observed", "--depth", "2", "--db", db], cache: cache)

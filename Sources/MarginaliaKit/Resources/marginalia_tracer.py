@@ -1,7 +1,7 @@
 """Marginalia's run recorder: runs a Python script and records the calls between functions of one
 package (vLLM by default), as the JSON-lines file documented in docs/trace-format.md.
 
-    python marginalia_tracer.py --out FILE [--package vllm] [--max-records N] -- SCRIPT [ARGS...]
+    python marginalia_tracer.py --out FILE [--package vllm] [--max-records N] [--within QUALNAME] -- SCRIPT [ARGS...]
     python marginalia_tracer.py --out FILE -- -m MODULE [ARGS...]
 
 Python 3.12+ uses sys.monitoring (PY_START only, switched off per code object that is neither a
@@ -37,9 +37,13 @@ _IGNORE, _PACKAGE, _OP = 0, 1, 2
 class Recorder:
     """Aggregates call events into counts keyed by (caller, callee, call site, runtime class)."""
 
-    def __init__(self, package, max_records):
+    def __init__(self, package, max_records, within=""):
         self.package = package
         self.max_records = max_records
+        # Calls made while a frame of this function is running (in the same thread) are marked.
+        self.within = within
+        self.within_codes = set()
+        self.depth = {}  # thread id -> frames of `within` running
         # Found now when the interpreter's path has it, else when the script imports it (the script
         # may extend sys.path first).
         self.root, self.prefixes, self.real_root = "", None, ""
@@ -116,6 +120,8 @@ class Recorder:
             defining = ".".join([module] + parts[:-1]) if has_self and len(parts) > 1 else ""
             info = (_PACKAGE, name, rel, code.co_firstlineno, has_self, defining, bool(code.co_flags & _RESUMABLE),
                     folded)
+            if name == self.within and self.within:
+                self.within_codes.add(code)
         self.codes[code] = info
         return info
 
@@ -185,12 +191,13 @@ class Recorder:
                 n = self.type_name(type(obj))
                 if n != info[5]:
                     self_class = n
+        within = self.depth.get(threading.get_ident(), 0) > 0
         with self.lock:
             if caller_info is None:
                 self.entries[info[1]] = self.entries.get(info[1], 0) + 1
                 return
-            key = (caller_info[1], info[1], caller_info[2], caller.f_lineno, self.column(caller), self_class, info[2],
-                   info[3])
+            key = (caller_info[1], info[1], caller_info[2], caller.f_lineno, self.column(caller), within, self_class,
+                   info[2], info[3])
             n = self.calls.get(key)
             if n is None and len(self.calls) + len(self.ops) >= self.max_records:
                 self.dropped += 1
@@ -211,13 +218,22 @@ class Recorder:
         caller_info, caller = self.nearest(frame.f_back)
         if caller_info is None:
             return
-        key = (caller_info[1], name, caller_info[2], caller.f_lineno, self.column(caller), direct)
+        within = self.depth.get(threading.get_ident(), 0) > 0
+        key = (caller_info[1], name, caller_info[2], caller.f_lineno, self.column(caller), within, direct)
         with self.lock:
             n = self.ops.get(key)
             if n is None and len(self.calls) + len(self.ops) >= self.max_records:
                 self.dropped += 1
                 return
             self.ops[key] = (n or 0) + 1
+
+    def enter_within(self):
+        t = threading.get_ident()
+        self.depth[t] = self.depth.get(t, 0) + 1
+
+    def leave_within(self):
+        t = threading.get_ident()
+        self.depth[t] = max(0, self.depth.get(t, 0) - 1)
 
     # -- installing -----------------------------------------------------------------------------
 
@@ -234,19 +250,31 @@ class Recorder:
         classify, on_start, clock = self.classify, self.on_start, time.perf_counter_ns
         codes = self.codes
         stats = [0, 0]  # events, nanoseconds in the hook
+        within_codes, enter, leave = self.within_codes, self.enter_within, self.leave_within
+
+        def on_return(frame, event, arg):
+            # Only frames of `within` get this local function, with line events off.
+            if event == "return":
+                leave()
+            return on_return
 
         def hook(frame, event, arg):
             t0 = clock()
             stats[0] += 1
             code = frame.f_code
             info = codes.get(code) or classify(code)
+            local = None
             if info[0] != _IGNORE:
                 first = True
                 if info[0] == _PACKAGE and info[6]:
                     first = frame.f_lasti <= self.first_offset(code)
                 on_start(frame, info, first)
+                if code in within_codes:
+                    enter()
+                    frame.f_trace_lines = False
+                    local = on_return
             stats[1] += clock() - t0
-            return None
+            return local
 
         self._stats = stats
         threading.settrace(hook)
@@ -267,6 +295,10 @@ class Recorder:
         codes = self.codes
         getframe = sys._getframe
 
+        within_codes, enter, leave = self.within_codes, self.enter_within, self.leave_within
+        ev = mon.events
+        local_set = set()
+
         def py_start(code, offset):
             t0 = clock()
             self.events += 1
@@ -275,16 +307,29 @@ class Recorder:
                 self.hook_ns += clock() - t0
                 return disable
             on_start(getframe(1), info, True)
+            if code in within_codes:
+                enter()
+                if code not in local_set:
+                    local_set.add(code)
+                    mon.set_local_events(self.tool, code, ev.PY_RETURN)
             self.hook_ns += clock() - t0
 
-        mon.register_callback(self.tool, mon.events.PY_START, py_start)
-        mon.set_events(self.tool, mon.events.PY_START)
+        def py_end(code, offset, value):
+            # PY_RETURN is set on `within`'s code only; PY_UNWIND (an exception leaving a frame) is global.
+            if code in within_codes:
+                leave()
+
+        mon.register_callback(self.tool, ev.PY_START, py_start)
+        mon.register_callback(self.tool, ev.PY_RETURN, py_end)
+        mon.register_callback(self.tool, ev.PY_UNWIND, py_end)
+        mon.set_events(self.tool, ev.PY_START | (ev.PY_UNWIND if self.within else 0))
 
     def stop(self):
         self.wall = time.perf_counter() - self.started
         if self.mechanism == "sys.monitoring":
             sys.monitoring.set_events(self.tool, 0)
-            sys.monitoring.register_callback(self.tool, sys.monitoring.events.PY_START, None)
+            for e in (sys.monitoring.events.PY_START, sys.monitoring.events.PY_RETURN, sys.monitoring.events.PY_UNWIND):
+                sys.monitoring.register_callback(self.tool, e, None)
             sys.monitoring.free_tool_id(self.tool)
         else:
             sys.settrace(None)
@@ -318,28 +363,33 @@ class Recorder:
             "package": self.package, "package_version": version, "package_version_source": source,
             "package_root": self.root, "python": "%d.%d.%d" % sys.version_info[:3],
             "implementation": sys.implementation.name, "mechanism": self.mechanism,
-            "pid": os.getpid(), "script": script,
+            "pid": os.getpid(), "script": script, "within": self.within,
         }
         lines = [header]
         # Generators and coroutines start when first iterated or awaited, not where they are called:
         # their records say so, and the importer matches them by line alone.
         self.codes_by_name = {i[1]: True for i in self.codes.values() if i[0] == _PACKAGE and i[6]}
-        for (caller, callee, file, line, col, self_class, cfile, cline), n in sorted(self.calls.items()):
+        for (caller, callee, file, line, col, within, self_class, cfile, cline), n in sorted(self.calls.items()):
             rec = {"type": "call", "caller": caller, "callee": callee, "file": file, "line": line, "col": col,
                    "count": n, "callee_file": cfile, "callee_line": cline}
+            if within:
+                rec["within"] = True
             if self_class:
                 rec["self_class"] = self_class
             if self.codes_by_name.get(callee):
                 rec["resumable"] = True
             lines.append(rec)
-        for (caller, op, file, line, col, direct), n in sorted(self.ops.items()):
-            lines.append({"type": "op", "caller": caller, "op": op, "file": file, "line": line, "col": col, "count": n,
-                          "direct": direct})
+        for (caller, op, file, line, col, within, direct), n in sorted(self.ops.items()):
+            rec = {"type": "op", "caller": caller, "op": op, "file": file, "line": line, "col": col, "count": n,
+                   "direct": direct}
+            if within:
+                rec["within"] = True
+            lines.append(rec)
         for callee, n in sorted(self.entries.items()):
             lines.append({"type": "entry", "callee": callee, "count": n})
         # The files the records point into, stamped so that an importer can tell whether the index
         # read the same text (an installed build may differ from the source release in a few files).
-        files = {k[2] for k in self.calls} | {k[6] for k in self.calls} | {k[2] for k in self.ops}
+        files = {k[2] for k in self.calls} | {k[7] for k in self.calls} | {k[2] for k in self.ops}
         for rel in sorted(f for f in files if f):
             try:
                 with open(os.path.join(self.root, rel), "rb") as f:
@@ -367,16 +417,18 @@ class Recorder:
 
 
 def main(argv):
-    out, package, max_records = None, "vllm", 200000
+    out, package, max_records, within = None, "vllm", 200000, "vllm.entrypoints.llm.LLM.generate"
     i = 0
     while i < len(argv) and argv[i] != "--":
         a = argv[i]
-        if a in ("--out", "--package", "--max-records") and i + 1 < len(argv):
+        if a in ("--out", "--package", "--max-records", "--within") and i + 1 < len(argv):
             v = argv[i + 1]
             if a == "--out":
                 out = v
             elif a == "--package":
                 package = v
+            elif a == "--within":
+                within = v
             else:
                 max_records = int(v)
             i += 2
@@ -398,7 +450,7 @@ def main(argv):
         sys.argv = [script] + args
         sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     out = os.path.abspath(out)
-    recorder = Recorder(package, max_records)
+    recorder = Recorder(package, max_records, within)
     written = []
 
     def finish(status):
