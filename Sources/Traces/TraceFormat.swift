@@ -36,7 +36,10 @@ public enum TraceFormat {
     /// `trace diff`: the figures, then every miss and every wrong label with its site.
     public static func diffText(_ d: TraceDiff, run: TraceRun, under: String? = nil) -> String {
         var out = "trace \(d.trace): \(run.package) \(run.packageVersion), python \(run.python), \(run.mechanism); index of \(d.release)\n"
-        if let under { out += "only calls under \(under) (reached from it through observed calls)\n" }
+        if let under {
+            out += under == run.within ? "only calls made while \(under) ran (marked by the recorder)\n"
+                : "only calls under \(under) (reached from it through observed calls: an over-approximation)\n"
+        }
         out += "\nobserved \(run.package) -> \(run.package) calls (distinct caller, callee, call site): \(d.calls.count)\n"
         out += "  static edges, any confidence:  \(d.staticEdges.text)\n"
         out += "  exact or inferred:             \(d.exactOrInferred.text)\n"
