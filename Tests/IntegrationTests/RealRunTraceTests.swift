@@ -105,7 +105,16 @@ final class RealRunTraceTests: XCTestCase {
         XCTAssertLessThanOrEqual(ei["count"]!, se["count"]!)
         let misses = (summary["missesByCause"] as! [String: Int]).values.reduce(0, +)
         XCTAssertEqual(se["count"]! + misses, distinct, "every observed call is an edge or has a cause")
-        let text = try CLI.run(["trace", "diff", "llama-tiny", "--db", db], cache: cache)
-        print(text.stdout.split(separator: "\n").prefix(60).joined(separator: "\n"))
+        // The request path alone: what ran while LLM.generate ran (the recorder marks it).
+        let under = try CLI.run(["trace", "diff", "llama-tiny", "--under", "LLM.generate", "--json", "--db", db], cache: cache)
+        XCTAssertEqual(under.status, 0, under.stderr)
+        let us = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(under.stdout.utf8)) as? [String: Any])?["summary"] as? [String: Any])
+        let underCalls = us["distinctCalls"] as! Int
+        XCTAssertGreaterThan(underCalls, 100)
+        XCTAssertLessThan(underCalls, distinct, "start-up code is not under LLM.generate")
+        for args in [["trace", "diff", "llama-tiny", "--db", db], ["trace", "diff", "llama-tiny", "--under", "LLM.generate", "--db", db]] {
+            let text = try CLI.run(args, cache: cache)
+            print(text.stdout.split(separator: "\n").prefix(50).joined(separator: "\n"))
+        }
     }
 }
