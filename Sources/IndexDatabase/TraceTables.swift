@@ -43,6 +43,24 @@ public struct TraceRecord: Hashable, Codable, Sendable {
     }
 }
 
+/// One profiled name as stored (see `Traces.ProfiledName`).
+public struct ProfileRecord: Hashable, Codable, Sendable {
+    public var category: String
+    public var name: String
+    public var node: String
+    public var count: Int
+    public var totalMicroseconds: Double
+    public var launchConfigs: [String]
+    public init(category: String, name: String, node: String, count: Int, totalMicroseconds: Double, launchConfigs: [String]) {
+        self.category = category
+        self.name = name
+        self.node = node
+        self.count = count
+        self.totalMicroseconds = totalMicroseconds
+        self.launchConfigs = launchConfigs
+    }
+}
+
 /// One observed call as stored (`kind` is `call` or `op`).
 public struct TraceCallRecord: Hashable, Codable, Sendable {
     public var kind: String
@@ -93,6 +111,9 @@ extension IndexStore {
             CREATE INDEX trace_calls_trace ON trace_calls(trace, caller);
             CREATE TABLE trace_entries (trace TEXT NOT NULL, callee TEXT NOT NULL, count INTEGER NOT NULL);
             CREATE TABLE trace_files (trace TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, crc32 INTEGER NOT NULL);
+            CREATE TABLE trace_profile (
+                trace TEXT NOT NULL, category TEXT NOT NULL, name TEXT NOT NULL, node TEXT NOT NULL,
+                count INTEGER NOT NULL, total_us REAL NOT NULL, launch_configs TEXT NOT NULL);
             """)
     }
 
@@ -104,7 +125,7 @@ extension IndexStore {
                              files: [RepoPath: (size: Int, crc32: UInt32)]) throws
     {
         try dbQueue.write { db in
-            for table in ["trace_calls", "trace_entries", "trace_files"] {
+            for table in ["trace_calls", "trace_entries", "trace_files", "trace_profile"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE trace = ?", arguments: [trace.name])
             }
             try db.execute(sql: "DELETE FROM traces WHERE name = ?", arguments: [trace.name])
@@ -140,6 +161,35 @@ extension IndexStore {
                             dropped: r["dropped"], wallSeconds: r["wall_s"], hookSeconds: r["hook_s"])
             }
         }
+    }
+
+    /// Stores a profiler trace as the run `name` (its names summed), replacing a run of that name.
+    public func replaceProfile(_ trace: TraceRecord, names: [ProfileRecord]) throws {
+        try replaceTrace(trace, calls: [], entries: [:], files: [:])
+        try dbQueue.write { db in
+            let st = try db.makeStatement(sql: "INSERT INTO trace_profile VALUES (?,?,?,?,?,?,?)")
+            for n in names {
+                try st.execute(arguments: [trace.name, n.category, n.name, n.node, n.count, n.totalMicroseconds,
+                                           Self.json(n.launchConfigs)])
+            }
+        }
+    }
+
+    /// The profiler names of the run `name`, by category and name.
+    public func profile(_ name: String) throws -> [ProfileRecord] {
+        try dbQueue.read { db in
+            guard try hasTraceTables(db) else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT * FROM trace_profile WHERE trace = ? ORDER BY category, name",
+                                    arguments: [name]).map {
+                ProfileRecord(category: $0["category"], name: $0["name"], node: $0["node"], count: $0["count"],
+                              totalMicroseconds: $0["total_us"], launchConfigs: Self.strings($0["launch_configs"]))
+            }
+        }
+    }
+
+    /// Qualified names of every kernel in the index (the kernel inventory), sorted.
+    public func kernelNames() throws -> [String] {
+        try dbQueue.read { try String.fetchAll($0, sql: "SELECT DISTINCT qualified_name FROM symbols WHERE kind = 'kernel' ORDER BY 1") }
     }
 
     /// The file stamps of the run `name`.

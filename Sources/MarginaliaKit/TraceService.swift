@@ -42,7 +42,10 @@ public struct TraceImportSummary: Sendable {
     public var name: String
     public var replaced: Bool
     public var run: TraceRun
-    public var diff: TraceDiff
+    /// For a recorded run: the comparison with the call graph.
+    public var diff: TraceDiff?
+    /// For a profiler trace: its ops and kernels against the index.
+    public var profile: ProfileReport?
 }
 
 /// Recorded runs over one index.
@@ -82,14 +85,14 @@ public enum TraceService {
         do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
             throw UserError("marginalia: cannot read \(file): \(error.localizedDescription)")
         }
+        if ProfilerTraceReader.looksLikeChromeTrace(data) {
+            return try importProfile(data, file: file, name: name, db: db)
+        }
         let trace: RecordedTrace
         do { trace = try TraceFileReader.read(data, file: file) } catch let e as TraceFileError {
             throw UserError("marginalia: \(e.description); the index is unchanged")
         }
-        let traceName = name ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        guard !traceName.isEmpty, !traceName.contains(where: \.isWhitespace) else {
-            throw UserError("marginalia: bad trace name '\(traceName)' (no spaces)")
-        }
+        let traceName = try Self.name(name, file: file)
         let store = try IndexStore(path: db, readOnly: true)
         let release = try store.meta("release") ?? ""
         if !release.isEmpty, trace.run.release != release {
@@ -110,7 +113,61 @@ public enum TraceService {
                                               wallSeconds: r.wallSeconds, hookSeconds: r.hookSeconds),
                                   calls: values(canonical), entries: canonical.entries,
                                   files: canonical.files.mapValues { ($0.size, $0.crc32) })
-        return TraceImportSummary(name: traceName, replaced: replaced, run: canonical.run, diff: diff)
+        return TraceImportSummary(name: traceName, replaced: replaced, run: canonical.run, diff: diff, profile: nil)
+    }
+
+    static func name(_ given: String?, file: String) throws -> String {
+        let n = given ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        guard !n.isEmpty, !n.contains(where: \.isWhitespace) else {
+            throw UserError("marginalia: bad trace name '\(n)' (no spaces)")
+        }
+        return n
+    }
+
+    /// A `torch.profiler` Chrome trace stored as the run `name`: its names summed by category.
+    static func importProfile(_ data: Data, file: String, name: String?, db: String) throws -> TraceImportSummary {
+        let profile: ProfilerTrace
+        do { profile = try ProfilerTraceReader.read(data, file: file) } catch let e as TraceFileError {
+            throw UserError("marginalia: \(e.description); the index is unchanged")
+        }
+        let traceName = try Self.name(name, file: file)
+        let store = try IndexStore(path: db)
+        let replaced = try store.traces().contains { $0.name == traceName }
+        try store.replaceProfile(TraceRecord(name: traceName, source: URL(fileURLWithPath: file).standardizedFileURL.path,
+                                             package: "", packageVersion: "", packageRoot: "", python: "",
+                                             mechanism: "torch.profiler", pid: 0, script: "", within: "",
+                                             events: profile.events, dropped: 0, wallSeconds: 0, hookSeconds: 0),
+                                 names: profile.names.map {
+                                     ProfileRecord(category: $0.category, name: $0.name, node: $0.node, count: $0.count,
+                                                   totalMicroseconds: $0.totalMicroseconds, launchConfigs: $0.launchConfigs)
+                                 })
+        let report = try opsReport(traceName, store: store)
+        return TraceImportSummary(name: traceName, replaced: replaced, run: TraceRun(package: "torch.profiler", packageVersion: "",
+                                                                                    mechanism: "torch.profiler", events: profile.events),
+                                  diff: nil, profile: report)
+    }
+
+    /// `trace ops`: a profiled run's ops and kernels against the index; for a recorded run, its op calls.
+    public static func opsReport(_ name: String, store: IndexStore) throws -> ProfileReport {
+        var names = try store.profile(name).map {
+            ProfiledName(category: $0.category, name: $0.name, node: $0.node, count: $0.count,
+                         totalMicroseconds: $0.totalMicroseconds, launchConfigs: $0.launchConfigs)
+        }
+        if names.isEmpty {
+            var counts: [String: Int] = [:]
+            for c in try load(name, store: store).calls where c.kind == .op { counts[c.callee, default: 0] += c.count }
+            names = counts.map { op, n in
+                ProfiledName(category: "cpu_op", name: String(op.dropFirst("torch.ops.".count)).replacingOccurrences(of: ".", with: "::"),
+                             node: op, count: n, totalMicroseconds: 0)
+            }
+        }
+        let edges = StoreEdgeStore(store: store)
+        return profileReport(names, inventory: try store.kernelNames()) { op in
+            let out = edges.outgoing(op)
+            guard !out.isEmpty || !edges.incoming(op).isEmpty else { return nil }
+            let b = out.filter { $0.kind == .opBinding }.map { $0.note.isEmpty ? $0.callee : "\($0.callee) (\($0.note))" }
+            return Array(Set(b)).sorted()
+        }
     }
 
     /// The stored run `name`, as values.

@@ -8,7 +8,7 @@ struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace", abstract: "Record a real run, import it into an index, compare it with the call graph.",
         subcommands: [TraceRecordCommand.self, TraceImportCommand.self, TraceShowCommand.self, TraceDiffCommand.self,
-                      TraceListCommand.self])
+                      TraceOpsCommand.self, TraceListCommand.self])
 }
 
 struct TraceRecordCommand: ParsableCommand {
@@ -74,8 +74,15 @@ struct TraceImportCommand: ParsableCommand {
         try runReporting {
             let db = try IndexLocation.resolve(explicit: database.db)
             let s = try TraceService.importTrace(file: file, name: name, db: db)
-            let d = s.diff
             var out = Output()
+            guard let d = s.diff else {
+                let p = s.profile!
+                out.line("\(s.replaced ? "replaced" : "imported") profiler trace '\(s.name)' (\(s.run.events) events) into \(db)")
+                out.line("  \(p.ops.count) vLLM/custom ops (\(p.ops.filter(\.registered).count) registered in the index), \(p.kernels.count) kernels; kernel inventory: \(p.inventory - p.neverRan.count) of \(p.inventory) ran")
+                out.line("  marginalia trace ops \(s.name)   for every op and kernel")
+                out.flush()
+                return
+            }
             out.line("\(s.replaced ? "replaced" : "imported") run '\(s.name)' (\(s.run.package) \(s.run.packageVersion), \(s.run.mechanism)) into \(db)")
             out.line("  \(d.calls.count) distinct \(s.run.package) calls: \(d.staticEdges.text) static edges, \(d.exactOrInferred.text) exact or inferred")
             out.line("  \(d.ops.count) distinct torch op calls: \(d.opStaticEdges.text) static edges")
@@ -129,6 +136,29 @@ struct TraceDiffCommand: ParsableCommand {
             let (d, run) = try TraceService.diff(n, under: entry, store: store)
             var out = Output()
             out.buffer += json ? TraceFormat.diffJSON(d, run: run, under: entry) + "\n" : TraceFormat.diffText(d, run: run, under: entry)
+            out.flush()
+        }
+    }
+}
+
+struct TraceOpsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ops", abstract: "A run's torch ops and kernels against the index (profiler traces: time and launches).")
+    @Argument(help: "The run's name (optional when the index holds one run).") var name: String?
+    @Flag(help: "JSON output.") var json = false
+    @Flag(name: .customLong("never-ran"), help: "List the inventory's kernels that never ran.") var neverRan = false
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try runReporting {
+            let store = try database.store()
+            let n = try TraceService.resolveName(name, store: store)
+            let r = try TraceService.opsReport(n, store: store)
+            var out = Output()
+            if json { out.line(TraceFormat.json(r)) } else {
+                out.buffer += TraceFormat.profileText(r, name: n)
+                if neverRan { for k in r.neverRan { out.line("  never ran: \(k)") } }
+            }
             out.flush()
         }
     }

@@ -201,3 +201,53 @@ final class TracesTests: XCTestCase {
         XCTAssertEqual(err([]), "t.jsonl: empty file: not a trace")
     }
 }
+
+/// The profiler-trace reader on a Chrome trace built from the format's documented fields: CPU ops,
+/// a GPU kernel with its launch configuration and correlation, and the runtime call that launched it.
+final class ProfilerTraceTests: XCTestCase {
+    static let trace = """
+        {"schemaVersion": 1, "traceEvents": [
+          {"ph": "X", "cat": "cpu_op", "name": "_C::rms_norm", "pid": 1, "tid": 1, "ts": 10, "dur": 4.5, "args": {"External id": 7}},
+          {"ph": "X", "cat": "cpu_op", "name": "_C::rms_norm", "pid": 1, "tid": 1, "ts": 30, "dur": 5.5, "args": {"External id": 9}},
+          {"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 1, "tid": 1, "ts": 40, "dur": 2},
+          {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "pid": 1, "tid": 1, "ts": 11, "dur": 1, "args": {"correlation": 5, "External id": 7}},
+          {"ph": "X", "cat": "kernel", "name": "void vllm::rms_norm_kernel<c10::BFloat16, 8>(c10::BFloat16*, float)", "pid": 0, "tid": 7, "ts": 12, "dur": 3,
+           "args": {"correlation": 5, "grid": [16, 1, 1], "block": [256, 1, 1], "External id": 7}},
+          {"ph": "i", "cat": "instant", "name": "marker", "pid": 1, "tid": 1, "ts": 50},
+          {"ph": "X", "cat": "cpu_op", "name": "_C::not_there", "pid": 1, "tid": 1, "ts": 60, "dur": 1}
+        ]}
+        """
+
+    func testSumsByNameAndMapsOpsAndKernels() throws {
+        let data = Data(Self.trace.utf8)
+        XCTAssertTrue(ProfilerTraceReader.looksLikeChromeTrace(data))
+        let p = try ProfilerTraceReader.read(data, file: "p.json")
+        XCTAssertEqual(p.events, 6)
+        XCTAssertEqual(p.names.map { "\($0.category) \($0.node) x\($0.count) \($0.totalMicroseconds)" }, [
+            "cpu_op torch.ops._C.not_there x1 1.0",
+            "cpu_op torch.ops._C.rms_norm x2 10.0",
+            "cpu_op torch.ops.aten.mm x1 2.0",
+            "cuda_runtime  x1 1.0",
+            "kernel vllm::rms_norm_kernel x1 3.0",
+        ])
+        XCTAssertEqual(p.names.first { $0.category == "kernel" }?.launchConfigs, ["grid [16, 1, 1] block [256, 1, 1]"])
+        let r = profileReport(p.names, inventory: ["vllm::rms_norm_kernel", "vllm::paged_attention_v1_kernel"]) { op in
+            op == "torch.ops._C.rms_norm" ? ["rms_norm (CUDA)"] : nil
+        }
+        XCTAssertEqual(r.ops.map { "\($0.name.node) \($0.registered)" }, ["torch.ops._C.not_there false", "torch.ops._C.rms_norm true"])
+        XCTAssertEqual(r.otherCPUOps, 1)
+        XCTAssertEqual(r.kernels.map(\.inInventory), [true])
+        XCTAssertEqual(r.neverRan, ["vllm::paged_attention_v1_kernel"])
+        XCTAssertEqual(r.runtimeCalls.map(\.name), ["cudaLaunchKernel"])
+    }
+
+    func testBadProfilesAreErrors() {
+        func err(_ s: String) -> String {
+            do { _ = try ProfilerTraceReader.read(Data(s.utf8), file: "p.json"); return "read" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(err(#"{"traceEvents": [{"ph": "X", "cat": "cpu_op", "name": "a"#), "p.json: not JSON (a profiler trace is one JSON object)")
+        XCTAssertEqual(err(#"{"traceEvents": []}"#), "p.json: empty profile: no complete (ph \"X\") events")
+        XCTAssertEqual(err(#"{"other": 1}"#), "p.json: not a Chrome trace: no traceEvents")
+        XCTAssertFalse(ProfilerTraceReader.looksLikeChromeTrace(Data(#"{"type":"header","format":"marginalia-trace"}"#.utf8)))
+    }
+}

@@ -3,7 +3,8 @@
     python generate.py MODEL_DIR
 
 Greedy, 8 tokens per prompt, engine core in this process (VLLM_ENABLE_V1_MULTIPROCESSING=0) so
-the recorder sees it.
+the recorder sees it. With MARGINALIA_PROFILE_OUT=FILE the generate call also runs under
+torch.profiler (CPU activities) and its Chrome trace is written to FILE.
 """
 import os
 import sys
@@ -18,7 +19,16 @@ def main(model):
 
     llm = LLM(model=model, enforce_eager=True, dtype="bfloat16", max_model_len=256, seed=0)
     prompts = ["the quick brown fox", "paged attention keeps", "many requests share", "a lazy dog"]
-    outs = llm.generate(prompts, SamplingParams(temperature=0.0, max_tokens=8, ignore_eos=True))
+    params = SamplingParams(temperature=0.0, max_tokens=8, ignore_eos=True)
+    profile_out = os.environ.get("MARGINALIA_PROFILE_OUT")
+    if profile_out:
+        import torch.profiler
+
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+            outs = llm.generate(prompts, params)
+        prof.export_chrome_trace(profile_out)
+    else:
+        outs = llm.generate(prompts, params)
     for o in outs:
         print(len(o.outputs[0].token_ids), "tokens for", repr(o.prompt))
 
