@@ -159,6 +159,21 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertEqual(try CLI.run(["trace", "list", "--db", db], cache: cache).stdout.split(separator: "\n").count, 1)
     }
 
+    func testProfilerTraceImport() throws {
+        let f = work.appendingPathComponent("profile.json")
+        try write(#"{"traceEvents": [{"ph": "X", "cat": "cpu_op", "name": "_C::paged", "ts": 1, "dur": 2000}, {"ph": "X", "cat": "cpu_op", "name": "_C::paged", "ts": 5, "dur": 1000}]}"#, to: f)
+        let imp = try CLI.run(["trace", "import", f.path, "--db", db], cache: cache)
+        XCTAssertEqual(imp.status, 0, imp.stderr)
+        XCTAssertTrue(imp.stdout.hasPrefix("imported profiler trace 'profile' (2 events)"), imp.stdout)
+        let ops = try CLI.run(["trace", "ops", "profile", "--db", db], cache: cache)
+        XCTAssertTrue(ops.stdout.contains("torch.ops._C.paged  x2  3.000 ms  [not in the index]"), ops.stdout)
+        let bad = work.appendingPathComponent("bad.json")
+        try write(#"{"traceEvents": []}"#, to: bad)
+        let r = try CLI.run(["trace", "import", bad.path, "--db", db], cache: cache)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("bad.json: empty profile"), r.stderr)
+    }
+
     func testBadTracesAreRefusedAndTheIndexIsUnchanged() throws {
         let out = try record()
         XCTAssertEqual(try CLI.run(["trace", "import", out.path, "--name", "toy", "--db", db], cache: cache).status, 0)
