@@ -153,7 +153,7 @@ public enum TraceService {
             ProfiledName(category: $0.category, name: $0.name, node: $0.node, count: $0.count,
                          totalMicroseconds: $0.totalMicroseconds, launchConfigs: $0.launchConfigs)
         }
-        if names.isEmpty {
+        if names.isEmpty, try store.traces().first(where: { $0.name == name })?.mechanism != "torch.profiler" {
             var counts: [String: Int] = [:]
             for c in try load(name, store: store).calls where c.kind == .op { counts[c.callee, default: 0] += c.count }
             names = counts.map { op, n in
@@ -187,6 +187,9 @@ public enum TraceService {
                          file: $0.file, line: $0.line, column: $0.column, count: $0.count, selfClass: $0.selfClass,
                          calleeFile: $0.calleeFile, calleeLine: $0.calleeLine, direct: $0.direct,
                          resumable: $0.resumable, within: $0.within)
+        }
+        if rec.mechanism == "torch.profiler", observed.isEmpty {
+            throw UserError("marginalia: '\(name)' is a profiler trace (no calls between functions): marginalia trace ops \(name)")
         }
         var t = RecordedTrace(run: run, calls: observed, entries: entries)
         t.files = try store.traceFiles(name).mapValues { FileStamp(size: $0.size, crc32: $0.crc32) }
