@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "IndexDatabase", dependencies: ["IndexModel", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: v5),
         .target(name: "CallGraph", dependencies: ["IndexModel"], swiftSettings: v5),
+        .target(name: "Traces", dependencies: ["IndexModel", "CallGraph"], swiftSettings: v5),
         .target(name: "Annotations", dependencies: ["IndexModel", "CCmarkGFM", "Yams"], swiftSettings: v5),
         .target(name: "SiteRenderer", dependencies: ["IndexModel"], swiftSettings: v5),
         .target(name: "CPagedKernels", cSettings: [.unsafeFlags(["-O2"])]),
@@ -45,10 +46,11 @@ let package = Package(
                 swiftSettings: v5 + [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "MarginaliaKit",
                 dependencies: ["IndexModel", "PythonIndexer", "ClangIndexer", "IndexDatabase", "CallGraph",
-                               "Annotations", "SiteRenderer", "Yams"],
+                               "Annotations", "SiteRenderer", "Traces", "Yams"],
+                resources: [.copy("Resources/marginalia_tracer.py")],
                 swiftSettings: v5),
         .executableTarget(name: "marginalia",
-                          dependencies: ["MarginaliaKit", "IndexDatabase", "IndexModel", "Annotations", "CallGraph", "SiteRenderer", "PagedAttention",
+                          dependencies: ["MarginaliaKit", "IndexDatabase", "IndexModel", "Annotations", "CallGraph", "SiteRenderer", "PagedAttention", "Traces",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: v5),
         // Shared by the test targets: the package root and the real vLLM releases.
@@ -71,6 +73,7 @@ let package = Package(
         .testTarget(name: "AnnotationsTests", dependencies: ["MarginaliaTestSupport", "Annotations", "MarginaliaKit"], exclude: ["Reanchoring"], swiftSettings: v5),
         .testTarget(name: "SiteRendererTests", dependencies: ["SiteRenderer"], exclude: ["check_site.py", "browser"], swiftSettings: v5),
         .testTarget(name: "PagedAttentionTests", dependencies: ["MarginaliaTestSupport", "PagedAttention"], exclude: ["Oracle", "Golden"], swiftSettings: v5),
+        .testTarget(name: "TracesTests", dependencies: ["MarginaliaTestSupport", "Traces", "CallGraph"], swiftSettings: v5),
         .testTarget(name: "IntegrationTests", dependencies: ["MarginaliaTestSupport", "MarginaliaKit"], swiftSettings: v5),
     ]
 )

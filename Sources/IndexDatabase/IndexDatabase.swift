@@ -101,7 +101,11 @@ public final class IndexStore: @unchecked Sendable {
     let dbQueue: DatabaseQueue
 
     /// The current schema version (the number of registered migrations).
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
+
+    /// Migrations a read-only open needs: `v2-traces` only adds tables (recorded runs) that readers
+    /// treat as empty when absent; `v2-profiles` adds the class hierarchy and dispatch keys queries read.
+    static let requiredForReading: Set<String> = ["v1", "v2-profiles"]
 
     /// Opens (creating and migrating if needed) the index at `path`.
     public init(path: String, readOnly: Bool = false) throws {
@@ -116,7 +120,7 @@ public final class IndexStore: @unchecked Sendable {
             dbQueue = try DatabaseQueue(path: path, configuration: config)
             if !readOnly { try Self.migrator.migrate(dbQueue) } else {
                 let applied = try dbQueue.read { try Self.migrator.appliedIdentifiers($0) }
-                if applied.count < Self.migrator.migrations.count {
+                if !Self.requiredForReading.isSubset(of: Set(applied)) {
                     throw IndexDatabaseError("the index at \(path) is from an older Marginalia: run `marginalia index` again")
                 }
             }
@@ -195,6 +199,7 @@ public final class IndexStore: @unchecked Sendable {
             // Indexes written before this table have no hierarchy: resolve again on the next run.
             try db.execute(sql: "DELETE FROM meta WHERE key = 'edges_version'")
         }
+        m.registerMigration("v2-traces") { db in try Self.createTraceTables(db) }
         return m
     }
 

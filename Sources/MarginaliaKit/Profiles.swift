@@ -153,6 +153,17 @@ public struct ProfiledPaths: Sendable {
     /// When it does not: the profile's own value of the first choice that, changed, reaches it, and why vLLM
     /// takes that value.
     public var blocking: (assumption: String, why: String)?
+
+    public init(configuration: QueryConfiguration, result: PathResult, throughUnknownModule: Bool,
+                reachedWith: [(assumption: String, why: String)], reachedAsAsked: Bool, blocking: (assumption: String, why: String)?)
+    {
+        self.configuration = configuration
+        self.result = result
+        self.throughUnknownModule = throughUnknownModule
+        self.reachedWith = reachedWith
+        self.reachedAsAsked = reachedAsAsked
+        self.blocking = blocking
+    }
 }
 
 extension GraphQueries {

@@ -13,6 +13,26 @@ struct GraphOutputOptions: ParsableArguments {
     var maxChildren = 60
     @Option(name: .customLong("max-nodes"), help: "Callers/callees: at most this many nodes in the tree.")
     var maxNodes = 5000
+    @Flag(help: "Only edges a recorded run took (marginalia trace import), with their counts.")
+    var observed = false
+    @Option(name: .customLong("trace"), help: "With --observed: which recorded run (default: the only one).")
+    var traceName: String?
+
+    /// The static edges, or with --observed the edges of a recorded run.
+    func edges(_ q: GraphQueries) throws -> EdgeStore {
+        guard observed || traceName != nil else { return q.edges }
+        return try TraceService.observedEdges(try TraceService.resolveName(traceName, store: q.store), store: q.store)
+    }
+
+    /// A command-line name as a node: of the index, or (with --observed) of the run, such as an op the
+    /// index has no registration for.
+    func node(_ name: String, _ q: GraphQueries, _ edges: EdgeStore) throws -> String {
+        do { return try q.node(name) } catch {
+            guard let run = edges as? InMemoryEdgeStore, case .found(let n) = SymbolLookup(names: run.nodeNames).find(name)
+            else { throw error }
+            return n
+        }
+    }
 
     func confidence() throws -> Confidence {
         guard let c = Confidence(rawValue: minConfidence) ?? Confidence(rawValue: minConfidence.replacingOccurrences(of: "-", with: "_"))
@@ -45,13 +65,16 @@ struct TreeCommand {
                     database: DatabaseOptions) throws {
         try runReporting {
             let q = try GraphQueries(store: try database.store())
-            let node = try q.node(symbol)
+            let observed = output.observed || output.traceName != nil
+            let recorded = try output.edges(q)
+            let node = try output.node(symbol, q, recorded)
+            // A recorded run is what ran: no profile narrows it.
             let config = try profile.configuration(q)
-            let view = q.edges(under: config, hierarchy: try q.hierarchy(), endpoints: [node])
+            let view: EdgeStore = observed ? recorded : q.edges(under: config, hierarchy: try q.hierarchy(), endpoints: [node])
             let tree = callTree(node, direction: direction, in: view, depth: depth, minConfidence: try output.confidence(),
                                 maxChildren: output.maxChildren, maxNodes: output.maxNodes)
             var out = Output()
-            if !output.json && !output.dot { out.line(config.headline) }
+            if !output.json && !output.dot { out.line(observed ? "observed: edges of a recorded run" : config.headline) }
             if output.json {
                 out.line(GraphFormat.jsonLines(GraphFormat.edges(of: tree)).trimmingCharacters(in: .newlines))
             } else if output.dot {
@@ -98,15 +121,28 @@ struct PathCommand: ParsableCommand {
     func run() throws {
         try runReporting {
             let q = try GraphQueries(store: try database.store())
-            let a = try q.node(from), b = try q.node(to)
-            let waypoints = try via.map { try q.node($0) }
-            let asked = try profile.configuration(q)
-            let found = try q.paths(from: a, to: b, via: waypoints, under: asked, maxDepth: maxDepth, maxPaths: maxPaths,
+            let observed = output.observed || output.traceName != nil
+            let recorded = try output.edges(q)
+            let a = try output.node(from, q, recorded), b = try output.node(to, q, recorded)
+            let waypoints = try via.map { try output.node($0, q, recorded) }
+            var asked = try profile.configuration(q)
+            let found: ProfiledPaths
+            if observed {
+                // A recorded run is what ran: no profile narrows it.
+                asked.profile = nil
+                let r = waypoints.isEmpty
+                    ? paths(from: a, to: b, in: recorded, maxDepth: maxDepth, maxPaths: maxPaths, minConfidence: try output.confidence())
+                    : paths(from: a, to: b, via: waypoints, in: recorded, maxDepth: maxDepth, minConfidence: try output.confidence())
+                found = ProfiledPaths(configuration: asked, result: r, throughUnknownModule: false, reachedWith: [],
+                                      reachedAsAsked: !r.paths.isEmpty, blocking: nil)
+            } else {
+                found = try q.paths(from: a, to: b, via: waypoints, under: asked, maxDepth: maxDepth, maxPaths: maxPaths,
                                     minConfidence: try output.confidence())
+            }
             let result = found.result
             var out = Output()
             if !output.json && !output.dot {
-                out.line(asked.headline)
+                out.line(observed ? "observed: edges of a recorded run" : asked.headline)
                 if !found.reachedAsAsked, let p = asked.profile {
                     out.line("\(b) is not reached from \(a) under profile \(p.name)" +
                              (found.blocking.map { " (\($0.assumption): \($0.why))" } ?? "") +

@@ -12,7 +12,7 @@ struct Marginalia: ParsableCommand {
         subcommands: [
             IndexCommand.self, FindCommand.self, DefCommand.self, SymbolsCommand.self, ExportCommand.self,
             CallersCommand.self, CalleesCommand.self, PathCommand.self, NotesCommand.self,
-            SiteCommand.self, SimulateCommand.self,
+            SiteCommand.self, SimulateCommand.self, TraceCommand.self,
         ]
     )
 }

@@ -35,12 +35,26 @@ struct CLI {
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
+        let (o, e) = readBoth(out, err)
         p.waitUntilExit()
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
                       stderr: String(decoding: e, as: UTF8.self))
     }
+}
+
+/// Reads two pipes to their end at once (a child that fills one while we wait on the other would hang).
+func readBoth(_ out: Pipe, _ err: Pipe) -> (Data, Data) {
+    final class Box: @unchecked Sendable { var data = Data() }
+    let e = Box()
+    let done = DispatchSemaphore(value: 0)
+    let handle = err.fileHandleForReading
+    DispatchQueue.global().async {
+        e.data = handle.readDataToEndOfFile()
+        done.signal()
+    }
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    done.wait()
+    return (o, e.data)
 }
 
 func temporaryDirectory(_ name: String) throws -> URL {
