@@ -37,7 +37,7 @@ class Layer:
         self.other = pick(name)()
 
     def forward(self):
-        self.impl.run()   # -> pkg.d.Impl.run inferred; -> pkg.d.FastImpl.run candidate; -> pkg.d.SlowImpl.run candidate
+        self.impl.run()   # -> pkg.d.FastImpl.run candidate; -> pkg.d.SlowImpl.run candidate; !-> pkg.d.Impl.run
         self.other.run()  # -> pkg.d.FastImpl.run candidate; -> pkg.d.SlowImpl.run candidate; !-> pkg.d.Impl.run
 
 

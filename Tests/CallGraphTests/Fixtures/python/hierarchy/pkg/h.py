@@ -1,6 +1,6 @@
 class Base:
     def __init__(self):
-        self.setup()           # -> pkg.h.Base.setup exact; -> pkg.h.Child.setup candidate
+        self.setup()           # -> pkg.h.Base.setup candidate; -> pkg.h.Child.setup candidate
 
     def setup(self):
         pass
