@@ -24,6 +24,9 @@ public struct EdgeKind: RawRepresentable, Hashable, Codable, Sendable, Comparabl
     /// A dispatch hub to one implementation it may run (`torch.nn.Module.__call__` to each checkout
     /// `forward`); located at the implementation's definition.
     public static let dispatch = EdgeKind(rawValue: "dispatch")
+    /// Python: reading an attribute that is a `property` or `cached_property` runs its getter (the edge is
+    /// located at the read).
+    public static let property = EdgeKind(rawValue: "property")
 }
 
 /// How sure the resolver is that an edge is real. Ordered from most to least sure.

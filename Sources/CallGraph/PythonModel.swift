@@ -731,6 +731,21 @@ final class PythonWorld {
         return out
     }
 
+    /// Names some class of the checkout defines as a property or cached_property.
+    lazy var propertyNames: Set<String> = {
+        var out = Set<String>()
+        for s in symbolsByQN.values where (s.kind == .method || s.kind == .function) && isProperty(s) { out.insert(s.name) }
+        return out
+    }()
+
+    /// A method decorated `@property` or `@cached_property` (also `functools.cached_property`).
+    func isProperty(_ s: Symbol) -> Bool {
+        s.attributes.contains { a in
+            let d = a.trimmingCharacters(in: .whitespaces)
+            return d == "property" || d == "cached_property" || d.hasSuffix(".cached_property") || d == "abc.abstractproperty"
+        }
+    }
+
     func isAbstract(_ s: Symbol) -> Bool {
         s.attributes.contains { $0 == "abstractmethod" || $0.hasSuffix(".abstractmethod") }
     }

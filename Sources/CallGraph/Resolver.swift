@@ -78,6 +78,11 @@ final class Resolver {
         collectPythonRegistrations()
         var counts: [String: Int] = [:]
         for c in input.calls {
+            if c.kind == .attribute {
+                // Only reads of a name some class defines as a property can run code.
+                if let last = c.callee.split(separator: ".").last, py.propertyNames.contains(String(last)) { resolveRead(c) }
+                continue
+            }
             if Language.of(path: c.file.rawValue) == .python {
                 counts["python", default: 0] += 1
                 resolvePython(c)
@@ -229,6 +234,33 @@ final class Resolver {
 
     // MARK: Python call sites
 
+    /// `x.name` read where `name` is a property of `x`'s class: an edge to the getter (and to the
+    /// overrides in subclasses, as candidates, when `x` may be a subclass).
+    func resolveRead(_ c: CallSite) {
+        guard let segs = parseSegments(c.callee), segs.count >= 2, case .name(let attr)? = segs.last else { return }
+        let receiver = py.evaluateSegments(Array(segs.dropLast()), in: c.caller)
+        let pos = c.range.start
+        for v in receiver.values {
+            guard case .instance(let cls, let dyn) = v.value else { continue }
+            var found: [(String, Confidence, String)] = []
+            if let f = py.lookup(cls, attr), py.isProperty(f.symbol) {
+                let conf: Confidence = f.owner == cls ? v.confidence : v.confidence.weakened(by: .inferred)
+                found.append((f.symbol.qualifiedName, conf, "property getter"))
+            }
+            if dyn {
+                let ov = py.overrides(cls, attr).filter { o in py.symbol(o).map(py.isProperty) ?? false && !found.contains { $0.0 == o } }
+                if !ov.isEmpty {
+                    found = found.map { ($0.0, $0.1.weakened(by: .candidate), "\($0.2) (\(ov.count) subclasses override it)") }
+                }
+                for o in ov { found.append((o, .candidate, "property getter of a subclass (\(ov.count) overrides)")) }
+            }
+            for (callee, conf, why) in found {
+                add(Edge(caller: c.caller, callee: callee, kind: .property, confidence: conf, file: c.file, line: pos.line,
+                         column: pos.column, note: [v.note, why].filter { !$0.isEmpty }.joined(separator: "; ")))
+            }
+        }
+    }
+
     func resolvePython(_ c: CallSite) {
         let pos = c.range.start
         guard let segs = parseSegments(c.callee) else {
@@ -375,6 +407,7 @@ final class Resolver {
         case .launch: kind = .launch
         case .macro: kind = .macro
         case .reference: kind = .reference
+        case .attribute: return   // Python only
         }
         var notes: [String] = []
         if !c.viaMacro.isEmpty { notes.append("via macro \(c.viaMacro)") }

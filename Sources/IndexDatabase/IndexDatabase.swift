@@ -593,7 +593,7 @@ public final class IndexStore: @unchecked Sendable {
             for r in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM (\(distinctSymbols)) GROUP BY kind") {
                 c.symbolsByKind[r["kind"]] = r["n"]
             }
-            let distinctCalls = "SELECT DISTINCT caller, callee, kind, file, line, col FROM calls"
+            let distinctCalls = "SELECT DISTINCT caller, callee, kind, file, line, col FROM calls WHERE kind != 'attribute'"
             c.calls = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(distinctCalls))") ?? 0
             c.launches = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(distinctCalls)) WHERE kind = 'launch'") ?? 0
             c.registrations = try Int.fetchOne(db, sql: """

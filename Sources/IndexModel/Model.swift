@@ -159,6 +159,9 @@ public struct Symbol: Hashable, Codable, Sendable {
 public enum CallKind: String, Codable, Sendable, CaseIterable {
     /// An ordinary call expression.
     case call
+    /// Python: an attribute read that is not called (`self.tokenizer`, `x.y.z`): a property or
+    /// cached_property getter runs when the attribute is one.
+    case attribute
     /// A CUDA kernel launch `kernel<<<grid, block, shmem, stream>>>(...)`.
     case launch
     /// A call written inside a macro body, attributed to the function invoking the macro.

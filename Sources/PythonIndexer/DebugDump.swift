@@ -17,7 +17,7 @@ extension PythonIndexer {
             if !s.doc.isEmpty { line += " doc=\(quoted(s.doc))" }
             out += line + "\n"
         }
-        for c in index.calls {
+        for c in index.calls where c.kind != .attribute {
             out += "call \(c.caller) -> \(quoted(c.callee)) \(dumpRange(c.range)) args=\(c.argumentCount)\n"
         }
         for i in index.imports {

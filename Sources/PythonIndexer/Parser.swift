@@ -821,7 +821,8 @@ struct Parser {
             }
         }
         for target in targets {
-            scanCalls(target.lowerBound, target.upperBound)
+            // A target's attributes are written, not read: no read sites from it.
+            scanCalls(target.lowerBound, target.upperBound, reads: false)
             let names = targetNames(target)
             if let parts = lambdaParts {
                 let nameIndex = target.lowerBound
@@ -1225,11 +1226,19 @@ struct Parser {
         return result
     }
 
-    /// Records every call in tokens `[a, b)`.
-    mutating func scanCalls(_ a: Int, _ b: Int) {
+    /// Records every call in tokens `[a, b)`, and (unless `reads` is false: assignment targets) every
+    /// attribute read that is not called, as `attribute` sites.
+    mutating func scanCalls(_ a: Int, _ b: Int, reads: Bool = true) {
         guard a < b else { return }
         var k = a + 1
         while k < b {
+            // `x.name` not followed by `(`: a read (a property getter runs when `name` is one).
+            if reads, t[k].kind == .name, t[k].kw == .none, t[k - 1].isOp(.dot),
+               !(k + 1 < b && t[k + 1].isOp(.lpar)), let start = primaryStart(k, lower: a), start < k - 1
+            {
+                calls.append(CallSite(caller: caller, callee: text(start, k + 1), kind: .attribute, file: path,
+                                      range: range(start, k)))
+            }
             if t[k].kind == .op && t[k].sub == Op.lpar.rawValue && isAtomEnd(k - 1),
                let start = primaryStart(k - 1, lower: a)
             {

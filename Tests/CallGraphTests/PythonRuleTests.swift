@@ -57,6 +57,12 @@ extension XCTestCase {
 
 final class PythonRuleTests: XCTestCase {
     func testScopes() throws { try check("scopes") }
+    func testPropertyGetters() throws {
+        let g = try check("properties")
+        XCTAssertTrue(g.edges.filter { $0.callee == "pkg.p.Config.size" }.allSatisfy { $0.kind == .property })
+        // `self.config.size = 3` writes: no getter runs.
+        XCTAssertFalse(g.edges.contains { $0.callee == "pkg.p.Config.size" && $0.line == 26 })
+    }
     func testImports() throws { try check("imports") }
     func testHierarchy() throws { try check("hierarchy") }
     func testStatedTypes() throws { try check("types") }
