@@ -67,6 +67,9 @@ public struct RunProfile: Codable, Sendable, Hashable {
         public var source: String
         /// Why vLLM takes this value (the condition in its selection code).
         public var why: String
+        /// When the cited line is a setting rather than the class it selects: text the line contains
+        /// (`use_v2_block_manager: bool = False`); "" when the line names the value or a selected name.
+        public var sourceText: String = ""
         /// Torch dispatch keys whose kernels run under this value (`CUDA` for the cuda platform); op
         /// bindings for other keys cannot run. Empty: no constraint.
         public var dispatchKeys: [String]
@@ -78,7 +81,7 @@ public struct RunProfile: Codable, Sendable, Hashable {
             self.why = why
         }
 
-        enum CodingKeys: String, CodingKey { case value, selects, source, why, dispatchKeys = "dispatch_keys" }
+        enum CodingKeys: String, CodingKey { case value, selects, source, why, sourceText = "source_text", dispatchKeys = "dispatch_keys" }
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             value = try c.decode(String.self, forKey: .value)
@@ -86,6 +89,7 @@ public struct RunProfile: Codable, Sendable, Hashable {
             source = try c.decode(String.self, forKey: .source)
             why = try c.decode(String.self, forKey: .why)
             dispatchKeys = try c.decodeIfPresent([String].self, forKey: .dispatchKeys) ?? []
+            sourceText = try c.decodeIfPresent(String.self, forKey: .sourceText) ?? ""
         }
     }
 

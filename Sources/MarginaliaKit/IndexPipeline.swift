@@ -149,7 +149,7 @@ public struct IndexPipeline {
         // The release's default profile names the classes vLLM builds at run time (the model); its
         // bindings are part of what the edges depend on.
         let release = Self.release(of: scanner.root) ?? ""
-        let bindings = (try? Profiles.defaultProfile(release: release))??.typeBindings ?? []
+        let bindings = try Profiles.defaultProfile(release: release)?.typeBindings ?? []
         let version = Resolution.version(bindings: bindings)
         if !newUnits.isEmpty || !report.deletedUnits.isEmpty || edgesVersion != version {
             progress.progress(phase: "resolve", done: 0, total: 1, current: "call graph")

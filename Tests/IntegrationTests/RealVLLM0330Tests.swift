@@ -1,4 +1,5 @@
 import Foundation
+import MarginaliaKit
 import XCTest
 
 /// The default request path on vLLM 0.33.0 (V1 engine) through the command line, under the release's
@@ -65,6 +66,11 @@ final class RealVLLM0330Tests: XCTestCase {
         XCTAssertTrue(callees.contains("vllm.v1.worker.gpu.model_runner.GPUModelRunner.execute_model"), "\(callees)")
     }
 
+    func testTheProfileNamesCodeThatExists() throws {
+        let (cache, db) = try setUpIndex()
+        try checkShippedProfile(release: "0.33.0", db: db, cache: cache, checkout: try vllmRelease("0.33.0"))
+    }
+
     func testWarmUpRoutesOnlyWhenAsked() throws {
         let (cache, db) = try setUpIndex()
         let r = try CLI.run(["callees", "vllm.v1.worker.gpu_worker.Worker.compile_or_warm_up_model", "--depth", "1", "--db", db], cache: cache)
@@ -75,5 +81,38 @@ final class RealVLLM0330Tests: XCTestCase {
         let all = try CLI.run(["callers", "vllm.v1.worker.gpu.model_runner.GPUModelRunner.execute_model", "--depth", "1",
                                "--include-warmup", "--profile", "none", "--db", db], cache: cache)
         XCTAssertTrue(all.stdout.hasPrefix("profile: none"), all.stdout)
+    }
+}
+
+/// Every shipped profile is true to its release: each class or function it names is a symbol of the
+/// release's index, and each source it cites is a line of the release.
+func checkShippedProfile(release: String, db: String, cache: URL, checkout: URL, file: StaticString = #filePath,
+                         line: UInt = #line) throws {
+    let profile = try XCTUnwrap(try Profiles.defaultProfile(release: release), "no profile for \(release)")
+    XCTAssertEqual(profile.release, release, file: file, line: line)
+    XCTAssertEqual(profile.problems(), [], file: file, line: line)
+    var names = Set<String>()
+    for c in profile.choices {
+        names.formUnion(c.among)
+        for o in c.options {
+            names.formUnion(o.selects)
+            let parts = o.source.split(separator: ":")
+            let path = checkout.appendingPathComponent(String(parts[0]))
+            XCTAssertTrue(FileManager.default.fileExists(atPath: path.path), "\(c.key)=\(o.value): \(o.source)", file: file, line: line)
+            if parts.count == 2, let n = Int(parts[1]) {
+                let text = (try? String(contentsOf: path, encoding: .utf8)) ?? ""
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                let cited = n >= 1 && n <= lines.count ? String(lines[n - 1]) : ""
+                // The line names the value or a selected class, or shows the setting the option cites.
+                let words = o.sourceText.isEmpty ? [o.value] + o.selects.map { String($0.split(separator: ".").last ?? "") } : [o.sourceText]
+                XCTAssertTrue(words.contains { !$0.isEmpty && cited.contains($0) },
+                              "\(c.key)=\(o.value): \(o.source) reads '\(cited)', not \(words)", file: file, line: line)
+            }
+        }
+        for b in c.bind { names.insert(b.scope) }
+    }
+    for n in names.sorted() {
+        let r = try CLI.run(["def", n, "--json", "--db", db], cache: cache)
+        XCTAssertEqual(r.status, 0, "\(release): the profile names \(n), which the index does not have: \(r.stderr)", file: file, line: line)
     }
 }

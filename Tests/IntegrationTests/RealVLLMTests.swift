@@ -89,6 +89,11 @@ final class RealVLLMTests: XCTestCase {
         XCTAssertFalse(flash.stdout.contains("vllm.entrypoints.llm.LLM.generate"), "FLASH_ATTN does not run paged_attention_v1")
     }
 
+    func testTheProfileNamesCodeThatExists() throws {
+        let (cache, db, checkout) = try setUpIndex()
+        try checkShippedProfile(release: "0.6.2", db: db, cache: cache, checkout: checkout)
+    }
+
     /// The callees of the first path, with the JSON fields saying what it holds under.
     func firstPath(_ from: String, _ to: String, _ extra: [String] = []) throws -> (callees: [String], files: [String], obj: [String: Any]) {
         let (cache, db, _) = try setUpIndex()
