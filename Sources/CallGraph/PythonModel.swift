@@ -344,7 +344,14 @@ final class PythonWorld {
     func valueOfSymbol(_ s: Symbol) -> [Typed] {
         switch s.kind {
         case .class: return [Typed(value: .classObject(s.qualifiedName, dynamic: false), confidence: .exact, note: "")]
-        case .function, .method, .lambda: return [Typed(value: .function(s.qualifiedName), confidence: .exact, note: "")]
+        case .function, .method:
+            // `@decorator` that returns a nested function: the name holds the wrapper, which runs first.
+            if let w = wrapper(of: s) {
+                return [Typed(value: .function(w.wrapper), confidence: .inferred,
+                              note: "@\(short(w.decorator)) replaces \(s.name) with \(short(w.wrapper))")]
+            }
+            return [Typed(value: .function(s.qualifiedName), confidence: .exact, note: "")]
+        case .lambda: return [Typed(value: .function(s.qualifiedName), confidence: .exact, note: "")]
         case .module: return [Typed(value: .module(s.qualifiedName), confidence: .exact, note: "")]
         default: return factTypes(scope: s.parent, target: s.name)
         }
@@ -730,6 +737,31 @@ final class PythonWorld {
         overrideMemo[key] = out
         return out
     }
+
+    private var wrapperMemo: [String: (wrapper: String, decorator: String)?] = [:]
+    /// For a function decorated (plainly, `@name`) by a checkout function that returns one of its own
+    /// nested functions (`def deco(func): @wraps(func) def wrapper(...): ...; return wrapper`): the wrapper
+    /// and the decorator. Decorator factories (`@deco(...)`) and external decorators are not followed.
+    func wrapper(of f: Symbol) -> (wrapper: String, decorator: String)? {
+        if let m = wrapperMemo[f.qualifiedName] { return m }
+        wrapperMemo[f.qualifiedName] = .some(nil)   // a decorator reached while resolving itself
+        var found: (wrapper: String, decorator: String)? = nil
+        for a in f.attributes where !a.contains("(") {
+            guard let segs = parseSegments(a), segs.allSatisfy({ if case .name = $0 { return true } else { return false } }) else { continue }
+            for v in evaluateSegments(segs, in: f.parent).values {
+                guard case .function(let d) = v.value, d != f.qualifiedName, let ds = symbolsByQN[d], ds.kind == .function else { continue }
+                for r in returnTypes(d) {
+                    if case .function(let w) = r.value, w.hasPrefix(d + "."), symbolsByQN[w]?.parent == d { found = (w, d) }
+                }
+            }
+            if found != nil { break }
+        }
+        wrapperMemo[f.qualifiedName] = .some(found)
+        if let w = found { wrappedBy[w.wrapper, default: []].append(f.qualifiedName) }
+        return found
+    }
+    /// Wrapper function -> the decorated functions it wraps (filled by `wrapper(of:)`).
+    var wrappedBy: [String: [String]] = [:]
 
     /// Names some class of the checkout defines as a property or cached_property.
     lazy var propertyNames: Set<String> = {

@@ -91,6 +91,7 @@ final class Resolver {
                 resolveCpp(c)
             }
         }
+        emitWrappedCalls()
         emitBindings()
         let sortedEdges = edges.values.sorted()
         let sortedNodes = nodes.values.sorted()
@@ -233,6 +234,27 @@ final class Resolver {
     }
 
     // MARK: Python call sites
+
+    /// A decorator's wrapper calls the function it wraps through the decorator's parameter
+    /// (`return func(*args)`): an edge from the wrapper to each decorated function, at that call.
+    func emitWrappedCalls() {
+        var calledParams: [String: [CallSite]] = [:]
+        for c in input.calls where c.kind == .call && Language.of(path: c.file.rawValue) == .python { calledParams[c.caller, default: []].append(c) }
+        for s in input.symbols where s.language == .python && (s.kind == .function || s.kind == .method) && !s.attributes.isEmpty {
+            _ = py.wrapper(of: s)
+        }
+        for (w, fs) in py.wrappedBy {
+            guard let wsym = py.symbol(w), let d = py.symbol(wsym.parent), let param = PythonWorld.firstParameter(d.signature) else { continue }
+            let conf: Confidence = fs.count == 1 ? .inferred : .candidate
+            for c in calledParams[w] ?? [] where c.callee == param {
+                for f in fs.sorted() {
+                    add(Edge(caller: w, callee: f, kind: .call, confidence: conf, file: c.file, line: c.range.start.line,
+                             column: c.range.start.column,
+                             note: "\(param): the function @\(py.short(d.qualifiedName)) wraps" + (fs.count > 1 ? " (one of \(fs.count))" : "")))
+                }
+            }
+        }
+    }
 
     /// `x.name` read where `name` is a property of `x`'s class: an edge to the getter (and to the
     /// overrides in subclasses, as candidates, when `x` may be a subclass).

@@ -159,9 +159,6 @@ public struct Symbol: Hashable, Codable, Sendable {
 public enum CallKind: String, Codable, Sendable, CaseIterable {
     /// An ordinary call expression.
     case call
-    /// Python: an attribute read that is not called (`self.tokenizer`, `x.y.z`): a property or
-    /// cached_property getter runs when the attribute is one.
-    case attribute
     /// A CUDA kernel launch `kernel<<<grid, block, shmem, stream>>>(...)`.
     case launch
     /// A call written inside a macro body, attributed to the function invoking the macro.
@@ -169,6 +166,9 @@ public enum CallKind: String, Codable, Sendable, CaseIterable {
     /// A reference that is not a call but passes a function on (`&fn` in `ops.impl`, a kernel
     /// passed to `cudaLaunchKernelEx`, a callback argument).
     case reference
+    /// Python: an attribute read that is not called (`self.tokenizer`, `x.y.z`): a property or
+    /// cached_property getter runs when the attribute is one. (Last: the C++ walker counts kinds by position.)
+    case attribute
 }
 
 /// One call site, as written in the source.

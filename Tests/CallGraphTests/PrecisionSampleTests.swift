@@ -31,7 +31,7 @@ final class PrecisionSampleTests: XCTestCase {
                                "known-wrong edge is back: \(s.file):\(s.line) -> \(s.callee) (\(s.why ?? ""))")
             }
         }
-        XCTAssertEqual(correct, 200)
+        XCTAssertEqual(correct, 197)   // 200 drawn; 3 re-judged wrong (abstract bases, issue 17)
         // Precision figures of the population the sample was drawn from.
         let population = g.resolved.edges.filter { $0.file.rawValue.hasSuffix(".py") && $0.kind == .call && $0.confidence <= .inferred }
         print("exact+inferred Python call edges: \(population.count); sample: \(correct) judged correct")

@@ -39,7 +39,7 @@ final class RealVLLM0330Tests: XCTestCase {
         let expected = ["vllm.v1.engine.core.EngineCoreProc.run_busy_loop",
                         "vllm.v1.engine.core.EngineCoreProc._process_engine_step",
                         "vllm.v1.engine.core.EngineCore.step_with_batch_queue",
-                        "vllm.v1.executor.abstract.Executor.execute_model",
+                        "vllm.v1.executor.uniproc_executor.UniProcExecutor.execute_model",
                         "vllm.v1.worker.gpu_worker.Worker.execute_model",
                         "vllm.v1.worker.gpu.model_runner.GPUModelRunner.execute_model",
                         "vllm.model_executor.models.llama.LlamaForCausalLM.forward",
