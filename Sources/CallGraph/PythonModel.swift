@@ -750,8 +750,10 @@ final class PythonWorld {
             guard let segs = parseSegments(a), segs.allSatisfy({ if case .name = $0 { return true } else { return false } }) else { continue }
             for v in evaluateSegments(segs, in: f.parent).values {
                 guard case .function(let d) = v.value, d != f.qualifiedName, let ds = symbolsByQN[d], ds.kind == .function else { continue }
-                for r in returnTypes(d) {
-                    if case .function(let w) = r.value, w.hasPrefix(d + "."), symbolsByQN[w]?.parent == d { found = (w, d) }
+                // `return wrapper` (read from the statement: a `-> Callable` annotation says nothing).
+                for r in factsByScope[d]?["return"] ?? [] where r.origin == .returnedName {
+                    let w = d + "." + r.expression
+                    if let ws = symbolsByQN[w], ws.parent == d, ws.kind == .function { found = (w, d) }
                 }
             }
             if found != nil { break }

@@ -732,7 +732,19 @@ struct Parser {
         case .kImport: parseImport(a, b); return
         case .kFrom: parseFrom(a, b); return
         case .kGlobal, .kNonlocal, .kPass, .kBreak, .kContinue: return
-        case .kReturn, .kDel, .kAssert, .kRaise: scanCalls(a + 1, b); return
+        case .kReturn:
+            // `return wrapper` where `wrapper` is a function defined in this one (a decorator): even under a
+            // return annotation (`-> Callable` says nothing of which function).
+            if b - a == 2, t[a + 1].kind == .name, t[a + 1].kw == .none, scope.kind == .function {
+                let name = tokenText(a + 1)
+                let nested = scope.qualifiedName + "." + name
+                if symbols.contains(where: { $0.qualifiedName == nested && $0.kind == .function && $0.parent == scope.qualifiedName }) {
+                    facts.append(TypeFact(scope: scope.qualifiedName, target: "return", expression: name, origin: .returnedName,
+                                          file: path, line: Int(t[a].line)))
+                }
+            }
+            scanCalls(a + 1, b); return
+        case .kDel, .kAssert, .kRaise: scanCalls(a + 1, b); return
         default: break
         }
         // PEP 695 `type X = ...` / `type X[T] = ...`.

@@ -325,6 +325,36 @@ def facts(node, scope, self_name, class_scope, rel, data, starts, out):
                     emit("parameter_default", qual, arg.arg, squeeze(segment(data, starts, default).decode()), arg.lineno)
             if child.returns is not None:
                 emit("returns", qual, "return", squeeze(segment(data, starts, child.returns).decode()), child.lineno)
+            # `return NAME` where NAME is a function defined in this one (not in a nested class or function).
+            nested = set()
+            def defs(stmts):
+                for st in stmts:
+                    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        nested.add(st.name)
+                        continue
+                    if isinstance(st, ast.ClassDef):
+                        continue
+                    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                        inner = getattr(st, field, None)
+                        if isinstance(inner, list):
+                            defs([x for x in inner if isinstance(x, ast.AST)])
+            defs(child.body)
+            def returns(stmts):
+                for st in stmts:
+                    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        continue
+                    if isinstance(st, ast.Return) and isinstance(st.value, ast.Name) and st.value.id in nested \
+                            and st.value.id not in later_defs(st):
+                        emit("returned_name", qual, "return", st.value.id, st.lineno)
+                    for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                        inner = getattr(st, field, None)
+                        if isinstance(inner, list):
+                            returns([x for x in inner if isinstance(x, ast.AST)])
+            def later_defs(ret):
+                # The indexer sees only the functions defined before the `return`.
+                return {n for n in nested if all(getattr(d, "lineno", 0) > ret.lineno for d in ast.walk(child)
+                                                 if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef)) and d.name == n)}
+            returns(child.body)
             positional = a.posonlyargs + a.args
             first = positional[0].arg if positional and class_scope == scope else None
             facts(child, qual, first, scope if first else None, rel, data, starts, out)
