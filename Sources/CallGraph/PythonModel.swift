@@ -745,9 +745,12 @@ final class PythonWorld {
     func wrapper(of f: Symbol) -> (wrapper: String, decorator: String)? {
         if let m = wrapperMemo[f.qualifiedName] { return m }
         wrapperMemo[f.qualifiedName] = .some(nil)   // a decorator reached while resolving itself
-        var found: (wrapper: String, decorator: String)? = nil
+        // Decorators apply bottom-up: the first listed wraps the others, so its wrapper runs first and
+        // calls the next wrapper, and the last wrapper calls the function.
+        var chain: [(wrapper: String, decorator: String)] = []
         for a in f.attributes where !a.contains("(") {
             guard let segs = parseSegments(a), segs.allSatisfy({ if case .name = $0 { return true } else { return false } }) else { continue }
+            var found: (wrapper: String, decorator: String)? = nil
             for v in evaluateSegments(segs, in: f.parent).values {
                 guard case .function(let d) = v.value, d != f.qualifiedName, let ds = symbolsByQN[d], ds.kind == .function else { continue }
                 // `return wrapper` (read from the statement: a `-> Callable` annotation says nothing).
@@ -756,11 +759,15 @@ final class PythonWorld {
                     if let ws = symbolsByQN[w], ws.parent == d, ws.kind == .function { found = (w, d) }
                 }
             }
-            if found != nil { break }
+            if let x = found { chain.append(x) }
         }
-        wrapperMemo[f.qualifiedName] = .some(found)
-        if let w = found { wrappedBy[w.wrapper, default: []].append(f.qualifiedName) }
-        return found
+        let first = chain.first
+        wrapperMemo[f.qualifiedName] = .some(first)
+        for (i, w) in chain.enumerated() {
+            let next = i + 1 < chain.count ? chain[i + 1].wrapper : f.qualifiedName
+            if !(wrappedBy[w.wrapper] ?? []).contains(next) { wrappedBy[w.wrapper, default: []].append(next) }
+        }
+        return first
     }
     /// Wrapper function -> the decorated functions it wraps (filled by `wrapper(of:)`).
     var wrappedBy: [String: [String]] = [:]

@@ -74,6 +74,10 @@ final class Resolver {
     }
 
     func run() -> ResolvedGraph {
+        // Decorator wrappers first, so that every later evaluation of a decorated name sees its wrapper.
+        for s in input.symbols where s.language == .python && (s.kind == .function || s.kind == .method) && !s.attributes.isEmpty {
+            _ = py.wrapper(of: s)
+        }
         collectCppRegistrations()
         collectPythonRegistrations()
         var counts: [String: Int] = [:]
@@ -240,9 +244,6 @@ final class Resolver {
     func emitWrappedCalls() {
         var calledParams: [String: [CallSite]] = [:]
         for c in input.calls where c.kind == .call && Language.of(path: c.file.rawValue) == .python { calledParams[c.caller, default: []].append(c) }
-        for s in input.symbols where s.language == .python && (s.kind == .function || s.kind == .method) && !s.attributes.isEmpty {
-            _ = py.wrapper(of: s)
-        }
         for (w, fs) in py.wrappedBy {
             guard let wsym = py.symbol(w), let d = py.symbol(wsym.parent), let param = PythonWorld.firstParameter(d.signature) else { continue }
             let conf: Confidence = fs.count == 1 ? .inferred : .candidate
