@@ -779,6 +779,19 @@ final class PythonWorld {
         return out
     }()
 
+    /// A class decorated `@dataclass` / `@dataclasses.dataclass(...)` / `@pydantic.dataclasses.dataclass`, or
+    /// deriving from one (its generated `__init__` calls `__post_init__`).
+    func isDataclass(_ cls: String) -> Bool {
+        for c in mro(cls).classes {
+            guard let s = symbolsByQN[c] else { continue }
+            if s.attributes.contains(where: { a in
+                let head = a.split(separator: "(").first.map(String.init) ?? a
+                return head == "dataclass" || head.hasSuffix(".dataclass")
+            }) { return true }
+        }
+        return false
+    }
+
     /// A method decorated `@property` or `@cached_property` (also `functools.cached_property`).
     func isProperty(_ s: Symbol) -> Bool {
         s.attributes.contains { a in

@@ -354,6 +354,10 @@ final class Resolver {
                 out.append(Target(callee: i.symbol.qualifiedName,
                                   confidence: i.owner == c ? v.confidence : v.confidence.weakened(by: .inferred),
                                   note: i.owner == c ? v.note : "\(py.short(c))() -> __init__ inherited from \(py.short(i.owner))"))
+            } else if let p = py.lookup(c, "__post_init__"), py.isDataclass(c) {
+                // A dataclass's generated __init__ runs __post_init__.
+                out.append(Target(callee: p.symbol.qualifiedName, confidence: v.confidence.weakened(by: .inferred),
+                                  note: [v.note, "dataclass \(py.short(c))() runs __post_init__"].filter { !$0.isEmpty }.joined(separator: "; ")))
             } else {
                 out.append(Target(callee: c, confidence: v.confidence, note: v.note.isEmpty ? "class without __init__" : v.note))
             }
