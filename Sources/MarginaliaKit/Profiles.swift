@@ -207,7 +207,10 @@ extension GraphQueries {
                                      reachedAsAsked: !r.paths.isEmpty, blocking: nil)
             }
         }
-        guard let p = c.profile else { fatalError("unreachable: no profile returns above") }
+        guard let p = c.profile else {
+            return ProfiledPaths(configuration: c, result: PathResult(paths: []), throughUnknownModule: false, reachedWith: [],
+                                 reachedAsAsked: false, blocking: nil)
+        }
         // One choice changed at a time. Only an option whose code can reach `b` at all can unblock a route.
         for loose in [false, true] {
             var open = c
