@@ -279,31 +279,32 @@ public struct ProfileFilter: Sendable {
     /// The query's own endpoints pass the warm-up and test filters, never the profile's choices: a
     /// target the profile does not select is reported as not reached.
     public func exclusion(of node: String) -> String? {
-        let parts = node.split(separator: ".", omittingEmptySubsequences: false)
         if !kept.contains(node) {
-            if let first = parts.first, nonProduction.contains(String(first)) { return "not production code" }
-            if let last = parts.last, warmup.contains(String(last)) { return "warm-up" }
+            if nonProduction.contains(String(node.prefix { $0 != "." })) { return "not production code" }
+            let last = node.lastIndex(of: ".").map { String(node[node.index(after: $0)...]) } ?? node
+            if warmup.contains(last) { return "warm-up" }
         }
         if excluded.isEmpty { return nil }
-        var prefix = ""
-        for p in parts {
-            prefix = prefix.isEmpty ? String(p) : prefix + "." + p
-            if excluded.contains(prefix) { return "not selected" }
-        }
-        return nil
+        return dottedPrefixes(node).contains(where: excluded.contains) ? "not selected" : nil
     }
 
-    /// The choice that selects `node` (or the class it belongs to), "" when none.
+    /// The choice that selects `node` (or the class it belongs to), "" when none: the innermost one.
     public func choice(of node: String) -> String {
         if chosen.isEmpty { return "" }
-        var prefix = ""
-        var found = ""
-        for p in node.split(separator: ".", omittingEmptySubsequences: false) {
-            prefix = prefix.isEmpty ? String(p) : prefix + "." + p
-            if let c = chosen[prefix] { found = c }
-        }
-        return found
+        return dottedPrefixes(node).reversed().lazy.compactMap { chosen[$0] }.first ?? ""
     }
+}
+
+/// `a`, `a.b`, `a.b.c` for `a.b.c`: the module, class and member names a qualified name lies in.
+public func dottedPrefixes(_ name: String) -> [String] {
+    var out: [String] = []
+    var i = name.startIndex
+    while let dot = name[i...].firstIndex(of: ".") {
+        out.append(String(name[..<dot]))
+        i = name.index(after: dot)
+    }
+    out.append(name)
+    return out
 }
 
 /// An edge store seen through a profile: edges into or out of code that cannot run under it are gone,

@@ -498,20 +498,10 @@ final class PythonWorld {
         case .annotation, .parameter, .returns:
             let annotationScope: String
             if f.origin == .annotation { annotationScope = scope } else { annotationScope = symbolsByQN[scope]?.parent ?? scope }
-            let stated = parseTypeExpression(f.expression, in: annotationScope.isEmpty ? scope : annotationScope)
-            // `A | B`, `Union[A, B]`: the value is one of them, never surely either.
-            var classes = Set<String>()
-            for v in stated {
-                switch v.value {
-                case .instance(let c, _), .classObject(let c, _): classes.insert(c)
-                case .externalInstance(let p), .external(let p): classes.insert(p)
-                default: break
-                }
-            }
-            let conf: Confidence = classes.count > 1 ? .candidate : .exact
-            return stated.map {
-                Typed(value: $0.value, confidence: conf, note: "\(f.target): \(f.expression) (\(place))")
-            }
+            // `A | B`, `Union[A, B]`: one of several classes, each only a candidate (as any run-time choice).
+            return runTimeChoice(parseTypeExpression(f.expression, in: annotationScope.isEmpty ? scope : annotationScope).map {
+                Typed(value: $0.value, confidence: .exact, note: "\(f.target): \(f.expression) (\(place))")
+            })
         case .assignedCall, .returnedCall:
             let callee = evaluateSegments(parseSegments(f.expression) ?? [], in: scope)
             return callee.values.flatMap { callResult($0) }.map {

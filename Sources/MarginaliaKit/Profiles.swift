@@ -217,14 +217,7 @@ extension GraphQueries {
             open.profile = nil
             let reaching = Self.reaching(b, in: edges(under: open, hierarchy: h, endpoints: ends, followsWildcard: loose),
                                          maxDepth: maxDepth, minConfidence: minConfidence)
-            var owners = Set<String>()
-            for n in reaching {
-                var prefix = ""
-                for part in n.split(separator: ".") {
-                    prefix = prefix.isEmpty ? String(part) : prefix + "." + part
-                    owners.insert(prefix)
-                }
-            }
+            let owners = Set(reaching.flatMap(dottedPrefixes))
             var reached: [(assumption: String, why: String)] = []
             var first: (QueryConfiguration, PathResult, RunProfile.Choice)? = nil
             for choice in p.choices {

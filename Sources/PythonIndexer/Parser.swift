@@ -738,7 +738,14 @@ struct Parser {
             if b - a == 2, t[a + 1].kind == .name, t[a + 1].kw == .none, scope.kind == .function {
                 let name = tokenText(a + 1)
                 let nested = scope.qualifiedName + "." + name
-                if symbols.contains(where: { $0.qualifiedName == nested && $0.kind == .function && $0.parent == scope.qualifiedName }) {
+                // The function's nested definitions follow its own symbol: look back no further than it.
+                var k = symbols.count - 1
+                var defined = false
+                while k >= 0, symbols[k].qualifiedName != scope.qualifiedName {
+                    if symbols[k].qualifiedName == nested, symbols[k].kind == .function { defined = true; break }
+                    k -= 1
+                }
+                if defined {
                     facts.append(TypeFact(scope: scope.qualifiedName, target: "return", expression: name, origin: .returnedName,
                                           file: path, line: Int(t[a].line)))
                 }
