@@ -350,6 +350,12 @@ final class PythonWorld {
                 return [Typed(value: .function(w.wrapper), confidence: .inferred,
                               note: "@\(short(w.decorator)) replaces \(s.name) with \(short(w.wrapper))")]
             }
+            // `@decorator` that returns an object of a checkout class with `__call__`: the name holds that
+            // object, and calling it runs `__call__` (vLLM IR's `@register_op` gives an `IrOp`).
+            if let o = decoratorObject(of: s) {
+                return [Typed(value: .instance(o.cls, dynamic: false), confidence: .inferred,
+                              note: "@\(short(o.decorator)) makes \(s.name) a \(short(o.cls)) object")]
+            }
             return [Typed(value: .function(s.qualifiedName), confidence: .exact, note: "")]
         case .lambda: return [Typed(value: .function(s.qualifiedName), confidence: .exact, note: "")]
         case .module: return [Typed(value: .module(s.qualifiedName), confidence: .exact, note: "")]
@@ -759,6 +765,29 @@ final class PythonWorld {
         }
         return first
     }
+    private var objectMemo: [String: (cls: String, decorator: String)?] = [:]
+    /// For a function whose outermost decorator (plainly `@name`, a checkout function) returns an instance of
+    /// a checkout class that is callable (`__call__` defined or inherited): that class and the decorator.
+    func decoratorObject(of f: Symbol) -> (cls: String, decorator: String)? {
+        if let m = objectMemo[f.qualifiedName] { return m }
+        objectMemo[f.qualifiedName] = .some(nil)
+        var found: (cls: String, decorator: String)? = nil
+        if let a = f.attributes.first, !a.contains("("), let segs = parseSegments(a),
+           segs.allSatisfy({ if case .name = $0 { return true } else { return false } }) {
+            for v in evaluateSegments(segs, in: f.parent).values where found == nil {
+                guard case .function(let d) = v.value, d != f.qualifiedName, symbolsByQN[d]?.kind == .function else { continue }
+                for r in returnTypes(d) {
+                    if case .instance(let c, _) = r.value, symbolsByQN[c]?.kind == .class, lookup(c, "__call__") != nil {
+                        found = (c, d)
+                        break
+                    }
+                }
+            }
+        }
+        objectMemo[f.qualifiedName] = .some(found)
+        return found
+    }
+
     /// Wrapper function -> the decorated functions it wraps (filled by `wrapper(of:)`).
     var wrappedBy: [String: [String]] = [:]
 
