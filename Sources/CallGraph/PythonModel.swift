@@ -31,6 +31,9 @@ struct Typed: Hashable {
     var confidence: Confidence
     /// Human-readable evidence ("self.impl: AttentionImpl").
     var note: String
+    /// An attribute read off an instance of an external class (`layer.input_scale` on an `nn.Module`): a
+    /// method when called, but as a value of unknown type (parameters, submodules set at run time).
+    var externalMember = false
 }
 
 /// Outcome of evaluating an expression.
@@ -829,6 +832,13 @@ final class PythonWorld {
         mro(cls).externals.contains { PythonWorld.isTorchModulePath($0) }
     }
 
+    /// External classes whose instances get their data attributes at run time (an `nn.Module`'s parameters,
+    /// buffers and submodules; the generic bases `abc.ABC`, `object`): an attribute read off one names no
+    /// member of the class, so nothing can be said of what it holds.
+    static func hasRunTimeAttributes(_ p: String) -> Bool {
+        isTorchModulePath(p) || ["abc.ABC", "builtins.object", "object", "typing.Generic", "typing.Protocol"].contains(p)
+    }
+
     static func isTorchModulePath(_ p: String) -> Bool {
         (p.hasPrefix("torch.nn.") && !p.hasPrefix("torch.nn.functional") && !p.hasSuffix("Parameter")
             && !p.hasPrefix("torch.nn.parameter")) || p == "torch.nn.Module"
@@ -969,6 +979,8 @@ final class PythonWorld {
             return Evaluation(values: r.values.map { Typed(value: $0.value, confidence: $0.confidence.weakened(by: v.confidence), note: $0.note) },
                               failure: r.failure == .unknownName ? .attributeNotFound : r.failure)
         case .external(let p):
+            // `layer.input_scale.max()`: what `input_scale` holds is not known from the external class.
+            if v.externalMember { return .fail(.externalValue) }
             return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note)])
         case .externalInstance(let p):
             if p.isEmpty { return .fail(.externalValue) }
@@ -984,7 +996,8 @@ final class PythonWorld {
                     })
                 }
             }
-            return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note)])
+            return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note,
+                              externalMember: PythonWorld.hasRunTimeAttributes(p))])
         case .function:
             return .fail(.attributeNotFound)
         case .tuple:
@@ -1069,7 +1082,7 @@ final class PythonWorld {
         if out.isEmpty {
             if let e = mro(c).externals.first {
                 return .ok([Typed(value: .external(e + "." + attr), confidence: v.confidence.weakened(by: .inferred),
-                                  note: "\(typeName) inherits \(e)")])
+                                  note: "\(typeName) inherits \(e)", externalMember: instance && PythonWorld.hasRunTimeAttributes(e))])
             }
             return .fail(.attributeNotFound)
         }

@@ -7,3 +7,16 @@ def forward(x):
     z = norm(y)  # -> pkg.op.Op.__call__ inferred
     norm.register_impl("c")  # -> pkg.op.Op.register_impl inferred
     return ops.kept(z)  # -> pkg.ops.kept exact
+
+
+import torch
+
+
+class Layer(torch.nn.Module):
+    def load(self):
+        self.weight.copy_(1)  # !-> torch.nn.Module.weight.copy_
+
+
+def process(layer: torch.nn.Module):
+    layer.input_scale.max()  # !-> torch.nn.Module.input_scale.max
+    layer.register_parameter("w", None)  # -> torch.nn.Module.register_parameter exact
