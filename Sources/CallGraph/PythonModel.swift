@@ -326,16 +326,16 @@ final class PythonWorld {
             }
             return .ok([Typed(value: .instance(cls, dynamic: true), confidence: .exact, note: "")])
         }
-        if factsByScope[fn.qualifiedName]?[name] != nil {
-            return .ok(factTypes(scope: fn.qualifiedName, target: name))
-        }
-        // `**kwargs` is a dict, `*args` a tuple.
+        // `**kwargs` is a dict, `*args` a tuple, whatever their annotation says (it types the values).
         let stars = PythonWorld.starCount(of: name, in: fn.signature)
         if stars == 2 {
             return .ok([Typed(value: .sequence([], container: "builtins.dict"), confidence: .exact, note: "**\(name)")])
         }
         if stars == 1 {
             return .ok([Typed(value: .tuple(elements: [], scope: fn.qualifiedName), confidence: .exact, note: "*\(name)")])
+        }
+        if factsByScope[fn.qualifiedName]?[name] != nil {
+            return .ok(factTypes(scope: fn.qualifiedName, target: name))
         }
         if let s = children[fn.qualifiedName]?[name] { return .ok(valueOfSymbol(s)) }
         let imports = (importsByScope[fn.qualifiedName] ?? []).filter { $0.boundName == name }
@@ -433,6 +433,12 @@ final class PythonWorld {
             return [Typed(value: .external(target), confidence: .exact, note: "")]
         }
         if modules.contains(base) {
+            // `from . import ops` in a package's `__init__.py`: the submodule, unless the package itself
+            // defines the name (asking the package for its member would come back to this import).
+            let sub = base + "." + i.name
+            if modules.contains(sub), children[base]?[i.name] == nil, factsByScope[base]?[i.name] == nil {
+                return [Typed(value: .module(sub), confidence: .exact, note: "")]
+            }
             let r = memberOfModule(base, i.name, referencedFrom: base)
             if !r.values.isEmpty { return r.values }
             if r.failure == .unknownReceiverType { return [] }

@@ -20,3 +20,15 @@ class Layer(torch.nn.Module):
 def process(layer: torch.nn.Module):
     layer.input_scale.max()  # !-> torch.nn.Module.input_scale.max
     layer.register_parameter("w", None)  # -> torch.nn.Module.register_parameter exact
+
+
+def parse(*args: int, **kwargs: object):
+    kwargs.pop("x", None)  # -> builtins.dict.pop exact; !-> builtins.object.pop
+    return args.count(1)  # -> builtins.tuple.count exact
+
+
+from pkg import ir
+
+
+def forward2(x):
+    return ir.ops.norm2(x)  # -> pkg.op.Op.__call__ inferred
