@@ -750,6 +750,9 @@ final class PythonWorld {
     func wrapper(of f: Symbol) -> (wrapper: String, decorator: String)? {
         if let m = wrapperMemo[f.qualifiedName] { return m }
         wrapperMemo[f.qualifiedName] = .some(nil)   // a decorator reached while resolving itself
+        // A decorator stated to return a callable object (`-> "IrOp | Callable[...]"`, used with and without
+        // arguments) makes the name that object, even when its factory form returns a nested function.
+        if decoratorObject(of: f) != nil { return nil }
         // Decorators apply bottom-up: the first listed wraps the others, so its wrapper runs first and
         // calls the next wrapper, and the last wrapper calls the function.
         var chain: [(wrapper: String, decorator: String)] = []

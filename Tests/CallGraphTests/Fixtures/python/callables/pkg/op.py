@@ -17,8 +17,15 @@ class Plain:
     pass
 
 
-def register(f: Callable) -> "Op | Callable[[Callable], Op]":
-    return Op(f.__name__, f)
+def register(f: Callable | None = None, *, name: str | None = None) -> "Op | Callable[[Callable], Op]":
+    # Used plainly (@register) and as a factory (@register(name=...)): the factory form returns the nested
+    # function, the plain form its result.
+    def decorator(g):
+        return Op(name or g.__name__, g)
+
+    if f is not None:
+        return decorator(f)
+    return decorator
 
 
 def make_plain(f) -> Plain:
