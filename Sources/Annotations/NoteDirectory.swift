@@ -28,6 +28,8 @@ public struct NoteDirectory: Sendable {
     public let root: URL
     /// Prefix for paths in diagnostics (default: the directory's own name, e.g. `Annotations`).
     public let displayPrefix: String
+    /// The checkout's release: `load` keeps the notes and tours that serve it (see `NoteReleases`); nil keeps all.
+    public var release: String?
 
     public init(root: URL, displayPrefix: String? = nil) {
         self.root = root.standardizedFileURL
@@ -54,6 +56,11 @@ public struct NoteDirectory: Sendable {
     /// Loads every `*.md` note (README.md files excepted) and every `tours/*.yaml` tour. First finishes or undoes an interrupted
     /// `save` (see `NoteTransaction.recover`), reporting that as a note-level diagnostic.
     public func load() -> NoteSet {
+        let set = loadAll()
+        return release.map { NoteReleases.select(set, for: $0) } ?? set
+    }
+
+    func loadAll() -> NoteSet {
         var set = NoteSet()
         if let recovered = try? NoteTransaction.recover(in: root), recovered > 0 {
             set.diagnostics.append(Diagnostic(file: RepoPath(displayPrefix), line: 0, severity: .warning,

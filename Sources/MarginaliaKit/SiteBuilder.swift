@@ -16,6 +16,8 @@ public struct SiteOptions: Sendable {
     public var output: URL
     /// Markdown articles shown as long-form pages (the PagedAttention explainer), slug -> file.
     public var articles: [(slug: String, title: String, file: URL)]
+    /// Show the notes written for this release instead of the checkout's (`--release`).
+    public var noteRelease: String?
     public init(notes: URL, theme: URL, output: URL, articles: [(slug: String, title: String, file: URL)] = []) {
         self.notes = notes
         self.theme = theme
@@ -153,7 +155,8 @@ public enum SiteBuilder {
         trace("files", since: &clock)
         // Notes, re-anchored against this checkout (the drift page and the notes beside the code).
         progress.progress(phase: "site", done: 0, total: 0, current: "re-anchoring notes")
-        let noteSet = NoteDirectory(root: options.notes).load()
+        let allNotes = NoteDirectory(root: options.notes).load(), noteRelease = options.noteRelease ?? release
+        let noteSet = NoteReleases.select(allNotes, for: noteRelease)
         diagnostics += noteSet.diagnostics
         let snapshot = ReleaseSnapshot(release: release, symbols: all, checkout: DirectoryCheckout(root: root))
         let results = NoteMigration.check(noteSet.notes, against: snapshot, previous: NotesService.previousSymbols(release: noteSet.notes.first?.release ?? ""))
@@ -185,6 +188,8 @@ public enum SiteBuilder {
             notes.append(SiteNote(id: SiteNoteID(n.id.rawValue), title: n.title, tags: n.tags, body: placeholder,
                                   bodyText: n.body, anchors: anchors))
         }
+
+        drift += ReleaseDrift.olderNotes(allNotes, for: noteRelease, snapshot: snapshot)
 
         // Tours.
         let notesByID = Dictionary(noteSet.notes.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { a, _ in a })
@@ -243,7 +248,9 @@ public enum SiteBuilder {
         }
 
         var model = SiteModel(title: "vLLM \(release)", files: files.compactMap { $0 }, symbols: symbols, notes: notes,
-                              tours: tours, kernels: kernels, drift: drift, articles: articles)
+                              tours: tours, kernels: kernels, drift: drift,
+                              keyDirectories: try HomeCards.load(notes: options.notes, release: NoteReleases.chosen(for: noteRelease, in: allNotes) ?? "")
+                                  ?? KeyDirectory.roadmap, articles: articles)
         let links = SiteLinks(model: model)
         func render(_ md: String) -> TrustedHTML {
             TrustedHTML(trusted: MarkdownRenderer.render(md, resolve: { link in
