@@ -11,6 +11,9 @@ public struct NoteSet: Sendable {
     public var tours: [Tour]
     /// Problems found; broken files are reported here and skipped, the other notes still load.
     public var diagnostics: [Diagnostic]
+    /// After release selection (`NoteReleases.select`): the directory's notes of other releases, which links
+    /// and tour steps may name but which the commands neither check nor rewrite.
+    public var otherReleases: [Note] = []
 
     public init(notes: [Note] = [], tours: [Tour] = [], diagnostics: [Diagnostic] = []) {
         self.notes = notes

@@ -81,8 +81,8 @@ public enum NoteReleases {
         release(for: target, among: releases(in: set))
     }
 
-    /// The notes and tours that serve `target`, with the loader's diagnostics plus a warning for each tour
-    /// step that names a note of another release (that step is not shown).
+    /// The notes and tours that serve `target`; the directory's other notes go to `otherReleases` (a tour or a
+    /// `[[note:...]]` link may name a note of another release, as a tour comparing two releases does).
     /// Passing a release the notes name (`--release 0.6.2`) selects exactly that set.
     public static func select(_ set: NoteSet, for target: String) -> NoteSet {
         let all = releases(in: set)
@@ -90,14 +90,28 @@ public enum NoteReleases {
         func keep(_ r: String) -> Bool { r.isEmpty || r == chosen }
         var out = NoteSet(notes: set.notes.filter { keep($0.release) }, tours: set.tours.filter { keep($0.release) },
                           diagnostics: set.diagnostics)
-        let kept = Set(out.notes.map(\.id))
-        let everyNote = Dictionary(set.notes.map { ($0.id, $0.release) }, uniquingKeysWith: { a, _ in a })
-        for tour in out.tours {
-            for case let .note(id) in tour.steps where !kept.contains(id) {
-                guard let other = everyNote[id] else { continue }   // unknown notes: the loader warned already
-                out.diagnostics.append(Diagnostic(file: RepoPath(tour.path), line: 0, severity: .warning,
-                                                  message: "tour '\(tour.id)' (release \(chosen)) names note '\(id)' of release \(other); the step is left out"))
-            }
+        out.otherReleases = set.notes.filter { !keep($0.release) }
+        return out
+    }
+
+    /// The notes of other releases that the selected tours' steps or the selected notes' `[[note:...]]` links
+    /// name, in directory order: a site shows them as pages beside its own notes.
+    public static func companions(of set: NoteSet) -> [Note] {
+        var named = Set<NoteID>()
+        for t in set.tours { for case let .note(id) in t.steps { named.insert(id) } }
+        for n in set.notes { named.formUnion(noteLinks(in: n.body)) }
+        return set.otherReleases.filter { named.contains($0.id) }
+    }
+
+    /// The ids of `[[note:ID]]` links in a Markdown body.
+    static func noteLinks(in body: String) -> [NoteID] {
+        var out: [NoteID] = []
+        var rest = Substring(body)
+        while let r = rest.range(of: "[[note:") {
+            rest = rest[r.upperBound...]
+            guard let end = rest.range(of: "]]") else { break }
+            out.append(NoteID(String(rest[..<end.lowerBound]).trimmingCharacters(in: " ")))
+            rest = rest[end.upperBound...]
         }
         return out
     }

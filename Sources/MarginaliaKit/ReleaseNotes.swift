@@ -80,12 +80,39 @@ public enum HomeCards {
 }
 
 public enum ReleaseDrift {
+    /// The notes of other releases the site shows as pages (`NoteReleases.companions`), titled with their
+    /// release so a reader sees at once that their code is another release's.
+    public static func companions(of set: NoteSet) -> [Note] {
+        NoteReleases.companions(of: set).map { n in
+            var c = n
+            c.title += " (vLLM \(n.release))"
+            return c
+        }
+    }
+
+    /// Re-anchoring results of notes of several releases against `snapshot`, each release with its own
+    /// previous symbols, in the order of `notes`.
+    public static func check(_ notes: [Note], against snapshot: ReleaseSnapshot)
+        -> [(note: NoteID, anchor: Int, resolution: AnchorResolution)]
+    {
+        var byRelease: [String: [(note: NoteID, anchor: Int, resolution: AnchorResolution)]] = [:]
+        for r in Set(notes.map(\.release)) {
+            byRelease[r] = NoteMigration.check(notes.filter { $0.release == r }, against: snapshot,
+                                               previous: NotesService.previousSymbols(release: r))
+        }
+        let order = Dictionary(notes.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        return byRelease.values.flatMap { $0 }.sorted { (order[$0.note] ?? 0, $0.anchor) < (order[$1.note] ?? 0, $1.anchor) }
+    }
+
     /// What became of the notes written for releases older than the site's own notes: each anchor checked
     /// against `snapshot`, as drift rows (their notes are not pages of this site, so the rows do not link).
     /// `target` is the release the site's notes were selected for (the checkout's, or `--release`).
-    public static func olderNotes(_ all: NoteSet, for target: String, snapshot: ReleaseSnapshot) -> [DriftResult] {
+    /// `excluding` names notes already shown as pages (companions), whose rows the site makes itself.
+    public static func olderNotes(_ all: NoteSet, for target: String, snapshot: ReleaseSnapshot,
+                                  excluding: Set<NoteID> = []) -> [DriftResult] {
         var rows: [DriftResult] = []
-        for (release, notes) in NoteReleases.olderSets(all, for: target) {
+        for (release, allOfRelease) in NoteReleases.olderSets(all, for: target) {
+            let notes = allOfRelease.filter { !excluding.contains($0.id) }
             let results = NoteMigration.check(notes, against: snapshot, previous: NotesService.previousSymbols(release: release))
             let byID = Dictionary(notes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             for r in results {

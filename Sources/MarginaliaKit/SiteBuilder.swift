@@ -156,10 +156,11 @@ public enum SiteBuilder {
         // Notes, re-anchored against this checkout (the drift page and the notes beside the code).
         progress.progress(phase: "site", done: 0, total: 0, current: "re-anchoring notes")
         let allNotes = NoteDirectory(root: options.notes).load(), noteRelease = options.noteRelease ?? release
-        let noteSet = NoteReleases.select(allNotes, for: noteRelease)
+        let noteSet = NoteReleases.select(allNotes, for: noteRelease), companions = ReleaseDrift.companions(of: noteSet)
         diagnostics += noteSet.diagnostics
         let snapshot = ReleaseSnapshot(release: release, symbols: all, checkout: DirectoryCheckout(root: root))
         let results = NoteMigration.check(noteSet.notes, against: snapshot, previous: NotesService.previousSymbols(release: noteSet.notes.first?.release ?? ""))
+            + ReleaseDrift.check(companions, against: snapshot)
         var resolutionByNote: [String: [Int: AnchorResolution]] = [:]
         for r in results { resolutionByNote[r.note.rawValue, default: [:]][r.anchor] = r.resolution }
         let lookup = SymbolTable(symbols: all)
@@ -168,7 +169,7 @@ public enum SiteBuilder {
         trace("re-anchoring", since: &clock)
         var notes: [SiteNote] = []
         var drift: [DriftResult] = []
-        for n in noteSet.notes {
+        for n in noteSet.notes + companions {
             var anchors: [SiteRenderer.NoteAnchor] = []
             for (i, a) in n.anchors.enumerated() {
                 let old = a.evidence?.symbolLines.map { $0.start...$0.end } ?? a.lines.map { $0.start...$0.end } ?? 1...1
@@ -189,10 +190,10 @@ public enum SiteBuilder {
                                   bodyText: n.body, anchors: anchors))
         }
 
-        drift += ReleaseDrift.olderNotes(allNotes, for: noteRelease, snapshot: snapshot)
+        drift += ReleaseDrift.olderNotes(allNotes, for: noteRelease, snapshot: snapshot, excluding: Set(companions.map(\.id)))
 
         // Tours.
-        let notesByID = Dictionary(noteSet.notes.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { a, _ in a })
+        let notesByID = Dictionary((noteSet.notes + companions).map { ($0.id.rawValue, $0) }, uniquingKeysWith: { a, _ in a })
         var tours: [SiteTour] = []
         var stepMarkdown: [[String]] = []
         for t in noteSet.tours {

@@ -36,30 +36,34 @@ final class ReleaseSelectionTests: XCTestCase {
         Note(id: NoteID(id), title: id, release: release, anchors: [NoteAnchor(file: "a.py")], body: "x\n", path: "\(id).md")
     }
 
-    func testSelectKeepsOneReleasePlusUnversionedAndWarnsAboutCrossReleaseSteps() {
+    func testSelectKeepsOneReleasePlusUnversionedAndNamesTheOtherReleasesCompanions() {
         var old = Tour(id: "old", title: "old", steps: [.note("a")], path: "tours/old.yaml")
         old.release = "0.6.2"
         var new = Tour(id: "new", title: "new", steps: [.note("b"), .note("a"), .note("zzz")], path: "tours/new.yaml")
         new.release = "0.33.0"
-        let set = NoteSet(notes: [note("a", "0.6.2"), note("b", "0.33.0"), note("c", "")], tours: [old, new])
+        var linking = note("d", "0.33.0")
+        linking.body = "See [[note:e]] and [[note: b ]], not [[vllm.x]].\n"
+        let set = NoteSet(notes: [note("a", "0.6.2"), note("b", "0.33.0"), note("c", ""), linking, note("e", "0.6.2"),
+                                  note("f", "0.6.2")], tours: [old, new])
         XCTAssertEqual(NoteReleases.releases(in: set), ["0.6.2", "0.33.0"])
 
         let v1 = NoteReleases.select(set, for: "0.33.0")
-        XCTAssertEqual(v1.notes.map(\.id), ["b", "c"])
+        XCTAssertEqual(v1.notes.map(\.id), ["b", "c", "d"])
         XCTAssertEqual(v1.tours.map(\.id), ["new"])
-        // The step naming the 0.6.2 note is reported; the unknown one was the loader's business.
-        XCTAssertEqual(v1.diagnostics.map(\.message),
-                       ["tour 'new' (release 0.33.0) names note 'a' of release 0.6.2; the step is left out"])
-        XCTAssertEqual(v1.diagnostics.first?.file, "tours/new.yaml")
+        XCTAssertEqual(v1.otherReleases.map(\.id), ["a", "e", "f"])
+        XCTAssertEqual(v1.diagnostics, [])
+        // The 0.6.2 notes the 0.33.0 tour and links name are its companions; f is named by nothing.
+        XCTAssertEqual(NoteReleases.companions(of: v1).map(\.id), ["a", "e"])
+        XCTAssertEqual(NoteReleases.noteLinks(in: linking.body), ["e", "b"])
 
         let v0 = NoteReleases.select(set, for: "0.7.3")
-        XCTAssertEqual(v0.notes.map(\.id), ["a", "c"])
+        XCTAssertEqual(v0.notes.map(\.id), ["a", "c", "e", "f"])
         XCTAssertEqual(v0.tours.map(\.id), ["old"])
         XCTAssertEqual(v0.diagnostics, [])
 
         // Older sets for the drift page: the 0.33.0 site sees the 0.6.2 notes, the 0.6.2 site sees nothing newer.
         XCTAssertEqual(NoteReleases.olderSets(set, for: "0.33.0").map { $0.release }, ["0.6.2"])
-        XCTAssertEqual(NoteReleases.olderSets(set, for: "0.33.0").first?.notes.map(\.id), ["a"])
+        XCTAssertEqual(NoteReleases.olderSets(set, for: "0.33.0").first?.notes.map(\.id), ["a", "e", "f"])
         XCTAssertTrue(NoteReleases.olderSets(set, for: "0.6.2").isEmpty)
     }
 
