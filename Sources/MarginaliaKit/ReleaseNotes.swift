@@ -80,6 +80,21 @@ public enum HomeCards {
 }
 
 public enum ReleaseDrift {
+    /// Notes written for `snapshot`'s own release whose anchors carry no captured evidence (a note as a
+    /// person writes it: symbol, file, lines) get it from the snapshot in memory, as `notes capture` would
+    /// write it: checking them against their own release then means "does each anchor name one place".
+    /// Notes of other releases are returned unchanged (their evidence must come from their release).
+    public static func withEvidence(_ notes: [Note], snapshot: ReleaseSnapshot) -> [Note] {
+        let own = notes.indices.filter { i in
+            notes[i].release == snapshot.release && notes[i].anchors.contains { $0.evidence == nil && !$0.isDirectory }
+        }
+        guard !own.isEmpty else { return notes }
+        let (captured, _) = NotesCommands.captured(own.map { notes[$0] }, snapshot: snapshot)
+        var out = notes
+        for (k, i) in own.enumerated() { out[i] = captured[k] }
+        return out
+    }
+
     /// The notes of other releases the site shows as pages (`NoteReleases.companions`), titled with their
     /// release so a reader sees at once that their code is another release's.
     public static func companions(of set: NoteSet) -> [Note] {

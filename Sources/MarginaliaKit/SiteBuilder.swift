@@ -159,7 +159,8 @@ public enum SiteBuilder {
         let noteSet = NoteReleases.select(allNotes, for: noteRelease), companions = ReleaseDrift.companions(of: noteSet)
         diagnostics += noteSet.diagnostics
         let snapshot = ReleaseSnapshot(release: release, symbols: all, checkout: DirectoryCheckout(root: root))
-        let results = NoteMigration.check(noteSet.notes, against: snapshot, previous: NotesService.previousSymbols(release: noteSet.notes.first?.release ?? ""))
+        let results = NoteMigration.check(ReleaseDrift.withEvidence(noteSet.notes, snapshot: snapshot), against: snapshot,
+                                          previous: NotesService.previousSymbols(release: noteSet.notes.first?.release ?? ""))
             + ReleaseDrift.check(companions, against: snapshot)
         var resolutionByNote: [String: [Int: AnchorResolution]] = [:]
         for r in results { resolutionByNote[r.note.rawValue, default: [:]][r.anchor] = r.resolution }

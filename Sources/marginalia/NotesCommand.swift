@@ -124,7 +124,8 @@ struct NotesCheck: ParsableCommand {
     func run() throws {
         try runReporting {
             let snapshot = try target.snapshot()
-            let set = notes.directory(for: snapshot.release).load()
+            var set = notes.directory(for: snapshot.release).load()
+            set.notes = ReleaseDrift.withEvidence(set.notes, snapshot: snapshot)
             let release = set.notes.first?.release ?? ""
             let out = NotesCommands.check(set, target: snapshot,
                                           previous: NotesService.previousSymbols(release: release),
