@@ -269,7 +269,12 @@ def check_anchor(idx, a, where, errors):
     lines = a.get("lines")
     if sym is None:
         if lines is not None:
-            errors.append(f"{where}: lines without symbol")
+            # A snippet of a file (no enclosing symbol): the range must lie inside the file.
+            m = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", str(lines))
+            with open(p, encoding="utf-8", errors="replace") as fh:
+                n = sum(1 for _ in fh)
+            if not m or not (1 <= int(m.group(1)) <= int(m.group(2)) <= n):
+                errors.append(f"{where}: bad file lines {lines!r} ({f} has {n} lines)")
         return
     spans = idx.defs(f).get(sym)
     if not spans:
