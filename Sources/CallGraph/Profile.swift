@@ -73,15 +73,26 @@ public struct RunProfile: Codable, Sendable, Hashable {
         /// Torch dispatch keys whose kernels run under this value (`CUDA` for the cuda platform); op
         /// bindings for other keys cannot run. Empty: no constraint.
         public var dispatchKeys: [String]
-        public init(value: String, selects: [String], source: String, why: String, dispatchKeys: [String] = []) {
+        /// C/C++/CUDA sources the build for this value compiles, as path prefixes (`csrc/cpu/`); empty: all.
+        public var compiled: [String] = []
+        /// C/C++/CUDA sources the build for this value leaves out (`csrc/cpu/`, `csrc/rocm/`): code, calls
+        /// and registrations there cannot run.
+        public var notCompiled: [String] = []
+        public init(value: String, selects: [String], source: String, why: String, dispatchKeys: [String] = [],
+                    compiled: [String] = [], notCompiled: [String] = []) {
             self.dispatchKeys = dispatchKeys
+            self.compiled = compiled
+            self.notCompiled = notCompiled
             self.value = value
             self.selects = selects
             self.source = source
             self.why = why
         }
 
-        enum CodingKeys: String, CodingKey { case value, selects, source, why, sourceText = "source_text", dispatchKeys = "dispatch_keys" }
+        enum CodingKeys: String, CodingKey {
+            case value, selects, source, why, sourceText = "source_text", dispatchKeys = "dispatch_keys"
+            case compiled, notCompiled = "not_compiled"
+        }
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             value = try c.decode(String.self, forKey: .value)
@@ -90,6 +101,8 @@ public struct RunProfile: Codable, Sendable, Hashable {
             why = try c.decode(String.self, forKey: .why)
             dispatchKeys = try c.decodeIfPresent([String].self, forKey: .dispatchKeys) ?? []
             sourceText = try c.decodeIfPresent(String.self, forKey: .sourceText) ?? ""
+            compiled = try c.decodeIfPresent([String].self, forKey: .compiled) ?? []
+            notCompiled = try c.decodeIfPresent([String].self, forKey: .notCompiled) ?? []
         }
     }
 
@@ -248,6 +261,9 @@ public struct ProfileFilter: Sendable {
     public var kept: Set<String> = []
     /// Dispatch keys whose op bindings can run; empty: all.
     public let dispatchKeys: Set<String>
+    /// Path prefixes of the C/C++/CUDA sources the selected build compiles (empty: all) and leaves out.
+    public let compiledSources: [String]
+    public let uncompiledSources: [String]
 
     public static let wildcardHub = "torch.nn.Module.__call__"
 
@@ -257,9 +273,12 @@ public struct ProfileFilter: Sendable {
         var excluded = Set<String>()
         var chosen: [String: String] = [:]
         var keys = Set<String>()
+        var compiled: [String] = [], uncompiled: [String] = []
         for c in profile?.choices ?? [] {
             guard let selected = c.option(c.value) else { continue }
             keys.formUnion(selected.dispatchKeys)
+            compiled += selected.compiled
+            uncompiled += selected.notCompiled
             var universe = Set<String>()
             for b in c.among { universe.formUnion(hierarchy.descendants(b)) }
             for o in c.options { universe.formUnion(o.selects) }
@@ -270,6 +289,8 @@ public struct ProfileFilter: Sendable {
         self.excluded = excluded
         self.chosen = chosen
         self.dispatchKeys = keys
+        self.compiledSources = compiled
+        self.uncompiledSources = uncompiled
         self.warmup = includeWarmup ? [] : Set(profile?.warmup ?? [])
         self.nonProduction = includeTests ? [] : ["tests", "benchmarks", "examples"]
         self.followsWildcard = followsWildcard
@@ -286,6 +307,15 @@ public struct ProfileFilter: Sendable {
         }
         if excluded.isEmpty { return nil }
         return dottedPrefixes(node).contains(where: excluded.contains) ? "not selected" : nil
+    }
+
+    /// Whether a C/C++/CUDA source file is built under the profile (Python files always are).
+    public func compiles(_ file: String) -> Bool {
+        guard !(compiledSources.isEmpty && uncompiledSources.isEmpty) else { return true }
+        let ext = file.split(separator: ".").last.map { String($0) } ?? ""
+        guard ["c", "cc", "cpp", "cxx", "cu", "cuh", "h", "hpp", "hh", "inl"].contains(ext) else { return true }
+        if uncompiledSources.contains(where: { file.hasPrefix($0) }) { return false }
+        return compiledSources.isEmpty || compiledSources.contains(where: { file.hasPrefix($0) })
     }
 
     /// The choice that selects `node` (or the class it belongs to), "" when none: the innermost one.
@@ -363,6 +393,9 @@ public final class ProfiledEdgeStore: EdgeStore, @unchecked Sendable {
         }
         if e.kind == .opBinding, !e.dispatchKey.isEmpty, !filter.dispatchKeys.isEmpty,
            !filter.dispatchKeys.contains(e.dispatchKey) { return false }
+        // Calls, launches and registrations written in sources the profile's build does not compile (the
+        // CPU extension's same-named `reshape_and_cache` under CUDA) cannot run.
+        if !filter.compiles(e.file.rawValue) { return false }
         return keepsNode(e)
     }
 

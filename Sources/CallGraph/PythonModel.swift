@@ -31,6 +31,9 @@ struct Typed: Hashable {
     var confidence: Confidence
     /// Human-readable evidence ("self.impl: AttentionImpl").
     var note: String
+    /// An attribute read off an instance of an external class (`layer.input_scale` on an `nn.Module`): a
+    /// method when called, but as a value of unknown type (parameters, submodules set at run time).
+    var externalMember = false
 }
 
 /// Outcome of evaluating an expression.
@@ -323,16 +326,16 @@ final class PythonWorld {
             }
             return .ok([Typed(value: .instance(cls, dynamic: true), confidence: .exact, note: "")])
         }
-        if factsByScope[fn.qualifiedName]?[name] != nil {
-            return .ok(factTypes(scope: fn.qualifiedName, target: name))
-        }
-        // `**kwargs` is a dict, `*args` a tuple.
+        // `**kwargs` is a dict, `*args` a tuple, whatever their annotation says (it types the values).
         let stars = PythonWorld.starCount(of: name, in: fn.signature)
         if stars == 2 {
             return .ok([Typed(value: .sequence([], container: "builtins.dict"), confidence: .exact, note: "**\(name)")])
         }
         if stars == 1 {
             return .ok([Typed(value: .tuple(elements: [], scope: fn.qualifiedName), confidence: .exact, note: "*\(name)")])
+        }
+        if factsByScope[fn.qualifiedName]?[name] != nil {
+            return .ok(factTypes(scope: fn.qualifiedName, target: name))
         }
         if let s = children[fn.qualifiedName]?[name] { return .ok(valueOfSymbol(s)) }
         let imports = (importsByScope[fn.qualifiedName] ?? []).filter { $0.boundName == name }
@@ -349,6 +352,12 @@ final class PythonWorld {
             if let w = wrapper(of: s) {
                 return [Typed(value: .function(w.wrapper), confidence: .inferred,
                               note: "@\(short(w.decorator)) replaces \(s.name) with \(short(w.wrapper))")]
+            }
+            // `@decorator` that returns an object of a checkout class with `__call__`: the name holds that
+            // object, and calling it runs `__call__` (vLLM IR's `@register_op` gives an `IrOp`).
+            if let o = decoratorObject(of: s) {
+                return [Typed(value: .instance(o.cls, dynamic: false), confidence: .inferred,
+                              note: "@\(short(o.decorator)) makes \(s.name) a \(short(o.cls)) object")]
             }
             return [Typed(value: .function(s.qualifiedName), confidence: .exact, note: "")]
         case .lambda: return [Typed(value: .function(s.qualifiedName), confidence: .exact, note: "")]
@@ -424,6 +433,12 @@ final class PythonWorld {
             return [Typed(value: .external(target), confidence: .exact, note: "")]
         }
         if modules.contains(base) {
+            // `from . import ops` in a package's `__init__.py`: the submodule, unless the package itself
+            // defines the name (asking the package for its member would come back to this import).
+            let sub = base + "." + i.name
+            if modules.contains(sub), children[base]?[i.name] == nil, factsByScope[base]?[i.name] == nil {
+                return [Typed(value: .module(sub), confidence: .exact, note: "")]
+            }
             let r = memberOfModule(base, i.name, referencedFrom: base)
             if !r.values.isEmpty { return r.values }
             if r.failure == .unknownReceiverType { return [] }
@@ -759,6 +774,29 @@ final class PythonWorld {
         }
         return first
     }
+    private var objectMemo: [String: (cls: String, decorator: String)?] = [:]
+    /// For a function whose outermost decorator (plainly `@name`, a checkout function) returns an instance of
+    /// a checkout class that is callable (`__call__` defined or inherited): that class and the decorator.
+    func decoratorObject(of f: Symbol) -> (cls: String, decorator: String)? {
+        if let m = objectMemo[f.qualifiedName] { return m }
+        objectMemo[f.qualifiedName] = .some(nil)
+        var found: (cls: String, decorator: String)? = nil
+        if let a = f.attributes.first, !a.contains("("), let segs = parseSegments(a),
+           segs.allSatisfy({ if case .name = $0 { return true } else { return false } }) {
+            for v in evaluateSegments(segs, in: f.parent).values where found == nil {
+                guard case .function(let d) = v.value, d != f.qualifiedName, symbolsByQN[d]?.kind == .function else { continue }
+                for r in returnTypes(d) {
+                    if case .instance(let c, _) = r.value, symbolsByQN[c]?.kind == .class, lookup(c, "__call__") != nil {
+                        found = (c, d)
+                        break
+                    }
+                }
+            }
+        }
+        objectMemo[f.qualifiedName] = .some(found)
+        return found
+    }
+
     /// Wrapper function -> the decorated functions it wraps (filled by `wrapper(of:)`).
     var wrappedBy: [String: [String]] = [:]
 
@@ -798,6 +836,13 @@ final class PythonWorld {
     /// `Parameter`), so that calling an instance runs its `forward`.
     func isModuleClass(_ cls: String) -> Bool {
         mro(cls).externals.contains { PythonWorld.isTorchModulePath($0) }
+    }
+
+    /// External classes whose instances get their data attributes at run time (an `nn.Module`'s parameters,
+    /// buffers and submodules; the generic bases `abc.ABC`, `object`): an attribute read off one names no
+    /// member of the class, so nothing can be said of what it holds.
+    static func hasRunTimeAttributes(_ p: String) -> Bool {
+        isTorchModulePath(p) || ["abc.ABC", "builtins.object", "object", "typing.Generic", "typing.Protocol"].contains(p)
     }
 
     static func isTorchModulePath(_ p: String) -> Bool {
@@ -940,6 +985,8 @@ final class PythonWorld {
             return Evaluation(values: r.values.map { Typed(value: $0.value, confidence: $0.confidence.weakened(by: v.confidence), note: $0.note) },
                               failure: r.failure == .unknownName ? .attributeNotFound : r.failure)
         case .external(let p):
+            // `layer.input_scale.max()`: what `input_scale` holds is not known from the external class.
+            if v.externalMember { return .fail(.externalValue) }
             return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note)])
         case .externalInstance(let p):
             if p.isEmpty { return .fail(.externalValue) }
@@ -955,7 +1002,8 @@ final class PythonWorld {
                     })
                 }
             }
-            return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note)])
+            return .ok([Typed(value: .external(p + "." + attr), confidence: v.confidence, note: v.note,
+                              externalMember: PythonWorld.hasRunTimeAttributes(p))])
         case .function:
             return .fail(.attributeNotFound)
         case .tuple:
@@ -1040,7 +1088,7 @@ final class PythonWorld {
         if out.isEmpty {
             if let e = mro(c).externals.first {
                 return .ok([Typed(value: .external(e + "." + attr), confidence: v.confidence.weakened(by: .inferred),
-                                  note: "\(typeName) inherits \(e)")])
+                                  note: "\(typeName) inherits \(e)", externalMember: instance && PythonWorld.hasRunTimeAttributes(e))])
             }
             return .fail(.attributeNotFound)
         }

@@ -59,6 +59,7 @@ final class PythonRuleTests: XCTestCase {
     func testScopes() throws { try check("scopes") }
     func testDecoratorWrappers() throws { try check("decorators") }
     func testDataclassConstructionRunsPostInit() throws { try check("dataclasses") }
+    func testDecoratorMadeCallableObjects() throws { try check("callables") }
     func testPropertyGetters() throws {
         let g = try check("properties")
         XCTAssertTrue(g.edges.filter { $0.callee == "pkg.p.Config.size" }.allSatisfy { $0.kind == .property })

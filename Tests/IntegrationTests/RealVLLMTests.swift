@@ -89,6 +89,27 @@ final class RealVLLMTests: XCTestCase {
         XCTAssertFalse(flash.stdout.contains("vllm.entrypoints.llm.LLM.generate"), "FLASH_ATTN does not run paged_attention_v1")
     }
 
+    /// `reshape_and_cache` is defined twice with one signature (csrc/cache_kernels.cu for CUDA, csrc/cpu/cache.cpp
+    /// for the CPU build): under the CUDA profile only the CUDA build's registration and calls are followed.
+    func testSameNamedCPUDefinitionDoesNotRunUnderCUDA() throws {
+        let (cache, db, _) = try setUpIndex()
+        let callers = try CLI.run(["callers", "vllm::reshape_and_cache_kernel", "--depth", "3", "--db", db], cache: cache)
+        XCTAssertEqual(callers.status, 0, callers.stderr)
+        XCTAssertTrue(callers.stdout.contains("csrc/torch_bindings.cpp"), callers.stdout)
+        XCTAssertFalse(callers.stdout.contains("csrc/cpu/"), "a CPU-build registration under CUDA:\n" + callers.stdout)
+        let callees = try CLI.run(["callees", "reshape_and_cache", "--depth", "1", "--json", "--db", db], cache: cache)
+        XCTAssertEqual(callees.status, 0, callees.stderr)
+        XCTAssertTrue(callees.stdout.contains("csrc/cache_kernels.cu"), callees.stdout)
+        XCTAssertFalse(callees.stdout.contains("csrc/cpu/"), "CPU-build callees under CUDA:\n" + callees.stdout)
+        // Under the CPU build the CUDA kernel is never launched, and the CPU definition's calls are back.
+        let cpu = try CLI.run(["callees", "reshape_and_cache", "--depth", "1", "--json", "--assume", "platform=cpu", "--db", db], cache: cache)
+        XCTAssertEqual(cpu.status, 0, cpu.stderr)
+        XCTAssertTrue(cpu.stdout.contains("csrc/cpu/cache.cpp"), cpu.stdout)
+        XCTAssertFalse(cpu.stdout.contains("reshape_and_cache_kernel\""), cpu.stdout)
+        let none = try CLI.run(["callees", "reshape_and_cache", "--depth", "1", "--json", "--profile", "none", "--db", db], cache: cache)
+        XCTAssertTrue(none.stdout.contains("csrc/cpu/cache.cpp") && none.stdout.contains("csrc/cache_kernels.cu"), none.stdout)
+    }
+
     func testTheProfileNamesCodeThatExists() throws {
         let (cache, db, checkout) = try setUpIndex()
         try checkShippedProfile(release: "0.6.2", db: db, cache: cache, checkout: checkout)

@@ -1,0 +1,3 @@
+from .ln import norm2
+
+__all__ = ["norm2"]

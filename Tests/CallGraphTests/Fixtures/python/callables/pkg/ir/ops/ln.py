@@ -1,0 +1,6 @@
+from ...op import register
+
+
+@register
+def norm2(x):
+    return x
