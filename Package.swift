@@ -74,6 +74,6 @@ let package = Package(
         .testTarget(name: "SiteRendererTests", dependencies: ["SiteRenderer"], exclude: ["check_site.py", "browser"], swiftSettings: v5),
         .testTarget(name: "PagedAttentionTests", dependencies: ["MarginaliaTestSupport", "PagedAttention"], exclude: ["Oracle", "Golden"], swiftSettings: v5),
         .testTarget(name: "TracesTests", dependencies: ["MarginaliaTestSupport", "Traces", "CallGraph"], swiftSettings: v5),
-        .testTarget(name: "IntegrationTests", dependencies: ["MarginaliaTestSupport", "MarginaliaKit"], swiftSettings: v5),
+        .testTarget(name: "IntegrationTests", dependencies: ["MarginaliaTestSupport", "MarginaliaKit", "Annotations", "IndexDatabase"], swiftSettings: v5),
     ]
 )

@@ -160,7 +160,7 @@ public enum NotesCommands {
 
     /// `notes lint`: front matter problems, duplicate ids, unknown links with suggestions. Status 1 on errors.
     public static func lint(_ set: NoteSet, lookup: any SymbolLookup, displayPrefix: String = "Annotations") -> CommandOutput {
-        let resolver = LinkResolver(lookup: lookup, notes: set.notes.map(\.id))
+        let resolver = LinkResolver(lookup: lookup, notes: (set.notes + set.otherReleases).map(\.id))
         var diags = set.diagnostics
         for n in set.notes { diags += resolver.check(n, displayPath: displayPrefix.isEmpty ? n.path : displayPrefix + "/" + n.path) }
         let text = diags.map { $0.description + "\n" }.joined() + "\(set.notes.count) notes, \(diags.count) problems\n"

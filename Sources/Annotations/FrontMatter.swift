@@ -342,6 +342,7 @@ struct NodeReader {
         for (k, value) in map { if let key = string(k) { v[key] = value } }
         guard let id = string(v["id"]), !id.isEmpty else { report(node, "tour without 'id'"); return nil }
         var tour = Tour(id: id, title: string(v["title"]) ?? id, steps: [], path: path)
+        tour.release = string(v["release"]) ?? ""
         guard case let .sequence(steps)? = v["steps"] else { report(v["steps"] ?? node, "tour needs a 'steps' list"); return tour }
         for step in steps {
             guard case let .mapping(sm) = step else { report(step, "each step must be a mapping"); continue }

@@ -220,6 +220,8 @@ public struct Tour: Hashable, Codable, Sendable {
     }
     public var id: String
     public var title: String
+    /// The vLLM release the steps were written against ("" when the tour does not say).
+    public var release: String = ""
     public var steps: [Step]
     /// Path relative to the notes directory.
     public var path: String

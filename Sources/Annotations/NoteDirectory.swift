@@ -11,6 +11,9 @@ public struct NoteSet: Sendable {
     public var tours: [Tour]
     /// Problems found; broken files are reported here and skipped, the other notes still load.
     public var diagnostics: [Diagnostic]
+    /// After release selection (`NoteReleases.select`): the directory's notes of other releases, which links
+    /// and tour steps may name but which the commands neither check nor rewrite.
+    public var otherReleases: [Note] = []
 
     public init(notes: [Note] = [], tours: [Tour] = [], diagnostics: [Diagnostic] = []) {
         self.notes = notes
@@ -28,6 +31,8 @@ public struct NoteDirectory: Sendable {
     public let root: URL
     /// Prefix for paths in diagnostics (default: the directory's own name, e.g. `Annotations`).
     public let displayPrefix: String
+    /// The checkout's release: `load` keeps the notes and tours that serve it (see `NoteReleases`); nil keeps all.
+    public var release: String?
 
     public init(root: URL, displayPrefix: String? = nil) {
         self.root = root.standardizedFileURL
@@ -54,6 +59,11 @@ public struct NoteDirectory: Sendable {
     /// Loads every `*.md` note (README.md files excepted) and every `tours/*.yaml` tour. First finishes or undoes an interrupted
     /// `save` (see `NoteTransaction.recover`), reporting that as a note-level diagnostic.
     public func load() -> NoteSet {
+        let set = loadAll()
+        return release.map { NoteReleases.select(set, for: $0) } ?? set
+    }
+
+    func loadAll() -> NoteSet {
         var set = NoteSet()
         if let recovered = try? NoteTransaction.recover(in: root), recovered > 0 {
             set.diagnostics.append(Diagnostic(file: RepoPath(displayPrefix), line: 0, severity: .warning,

@@ -177,16 +177,7 @@ public struct IndexPipeline {
     }
 
     /// The vLLM release of a checkout, from PKG-INFO (an sdist) or the folder name.
-    static func release(of root: URL) -> String? {
-        if let info = try? String(contentsOf: root.appendingPathComponent("PKG-INFO"), encoding: .utf8) {
-            for line in info.split(separator: "\n") where line.hasPrefix("Version: ") {
-                return String(line.dropFirst("Version: ".count)).trimmingCharacters(in: .whitespaces)
-            }
-        }
-        let name = root.lastPathComponent
-        if name.hasPrefix("vllm-") { return String(name.dropFirst(5)) }
-        return nil
-    }
+    static func release(of root: URL) -> String? { CheckoutRelease.detect(root: root) }
 }
 
 /// Wall-clock phase timing for the report (the executable prints it; library output stays

@@ -16,6 +16,8 @@ public struct SiteOptions: Sendable {
     public var output: URL
     /// Markdown articles shown as long-form pages (the PagedAttention explainer), slug -> file.
     public var articles: [(slug: String, title: String, file: URL)]
+    /// Show the notes written for this release instead of the checkout's (`--release`).
+    public var noteRelease: String?
     public init(notes: URL, theme: URL, output: URL, articles: [(slug: String, title: String, file: URL)] = []) {
         self.notes = notes
         self.theme = theme
@@ -153,10 +155,13 @@ public enum SiteBuilder {
         trace("files", since: &clock)
         // Notes, re-anchored against this checkout (the drift page and the notes beside the code).
         progress.progress(phase: "site", done: 0, total: 0, current: "re-anchoring notes")
-        let noteSet = NoteDirectory(root: options.notes).load()
+        let allNotes = NoteDirectory(root: options.notes).load(), noteRelease = options.noteRelease ?? release
+        let noteSet = NoteReleases.select(allNotes, for: noteRelease), companions = ReleaseDrift.companions(of: noteSet)
         diagnostics += noteSet.diagnostics
         let snapshot = ReleaseSnapshot(release: release, symbols: all, checkout: DirectoryCheckout(root: root))
-        let results = NoteMigration.check(noteSet.notes, against: snapshot, previous: NotesService.previousSymbols(release: noteSet.notes.first?.release ?? ""))
+        let results = NoteMigration.check(ReleaseDrift.withEvidence(noteSet.notes, snapshot: snapshot), against: snapshot,
+                                          previous: NotesService.previousSymbols(release: noteSet.notes.first?.release ?? ""))
+            + ReleaseDrift.check(companions, against: snapshot)
         var resolutionByNote: [String: [Int: AnchorResolution]] = [:]
         for r in results { resolutionByNote[r.note.rawValue, default: [:]][r.anchor] = r.resolution }
         let lookup = SymbolTable(symbols: all)
@@ -165,7 +170,7 @@ public enum SiteBuilder {
         trace("re-anchoring", since: &clock)
         var notes: [SiteNote] = []
         var drift: [DriftResult] = []
-        for n in noteSet.notes {
+        for n in noteSet.notes + companions {
             var anchors: [SiteRenderer.NoteAnchor] = []
             for (i, a) in n.anchors.enumerated() {
                 let old = a.evidence?.symbolLines.map { $0.start...$0.end } ?? a.lines.map { $0.start...$0.end } ?? 1...1
@@ -186,8 +191,10 @@ public enum SiteBuilder {
                                   bodyText: n.body, anchors: anchors))
         }
 
+        drift += ReleaseDrift.olderNotes(allNotes, for: noteRelease, snapshot: snapshot, excluding: Set(companions.map(\.id)))
+
         // Tours.
-        let notesByID = Dictionary(noteSet.notes.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { a, _ in a })
+        let notesByID = Dictionary((noteSet.notes + companions).map { ($0.id.rawValue, $0) }, uniquingKeysWith: { a, _ in a })
         var tours: [SiteTour] = []
         var stepMarkdown: [[String]] = []
         for t in noteSet.tours {
@@ -243,7 +250,9 @@ public enum SiteBuilder {
         }
 
         var model = SiteModel(title: "vLLM \(release)", files: files.compactMap { $0 }, symbols: symbols, notes: notes,
-                              tours: tours, kernels: kernels, drift: drift, articles: articles)
+                              tours: tours, kernels: kernels, drift: drift,
+                              keyDirectories: try HomeCards.load(notes: options.notes, release: NoteReleases.chosen(for: noteRelease, in: allNotes) ?? "")
+                                  ?? KeyDirectory.roadmap, articles: articles)
         let links = SiteLinks(model: model)
         func render(_ md: String) -> TrustedHTML {
             TrustedHTML(trusted: MarkdownRenderer.render(md, resolve: { link in

@@ -9,8 +9,17 @@ struct NotesOptions: ParsableArguments {
     @Option(name: .customLong("notes"), help: "The notes directory (default: Annotations/).")
     var notes: String = "Annotations"
 
+    @Option(help: "Use the notes written for this vLLM release (default: those that serve the checkout's release).")
+    var release: String?
+
     var url: URL { URL(fileURLWithPath: notes) }
-    var directory: NoteDirectory { NoteDirectory(root: url, displayPrefix: notes) }
+    var directory: NoteDirectory { directory(for: release) }
+    /// The notes that serve a checkout of `checkoutRelease` (or `--release`), see Annotations/README.md.
+    func directory(for checkoutRelease: String?) -> NoteDirectory {
+        var d = NoteDirectory(root: url, displayPrefix: notes)
+        d.release = release ?? checkoutRelease
+        return d
+    }
 }
 
 struct NotesCommand: ParsableCommand {
@@ -114,9 +123,11 @@ struct NotesCheck: ParsableCommand {
     @OptionGroup var notes: NotesOptions
     func run() throws {
         try runReporting {
-            let set = notes.directory.load()
+            let snapshot = try target.snapshot()
+            var set = notes.directory(for: snapshot.release).load()
+            set.notes = ReleaseDrift.withEvidence(set.notes, snapshot: snapshot)
             let release = set.notes.first?.release ?? ""
-            let out = NotesCommands.check(set, target: try target.snapshot(),
+            let out = NotesCommands.check(set, target: snapshot,
                                           previous: NotesService.previousSymbols(release: release),
                                           json: target.json, strict: target.strict)
             try finish(out)
@@ -130,9 +141,10 @@ struct NotesMigrate: ParsableCommand {
     @OptionGroup var notes: NotesOptions
     func run() throws {
         try runReporting {
-            let dir = notes.directory
+            let snapshot = try target.snapshot()
+            let dir = notes.directory(for: snapshot.release)
             let release = dir.load().notes.first?.release ?? ""
-            let out = try NotesCommands.migrate(dir, target: try target.snapshot(),
+            let out = try NotesCommands.migrate(dir, target: snapshot,
                                                 previous: NotesService.previousSymbols(release: release),
                                                 json: target.json, strict: target.strict)
             try finish(out)
@@ -147,7 +159,8 @@ struct NotesCapture: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     func run() throws {
         try runReporting {
-            let out = try NotesCommands.capture(notes.directory, snapshot: try NotesService.snapshot(store: try database.store()),
+            let snapshot = try NotesService.snapshot(store: try database.store())
+            let out = try NotesCommands.capture(notes.directory(for: snapshot.release), snapshot: snapshot,
                                                 force: force)
             try finish(out)
         }
@@ -160,7 +173,8 @@ struct NotesLint: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     func run() throws {
         try runReporting {
-            let out = NotesCommands.lint(notes.directory.load(), lookup: try StoreSymbolLookup(store: try database.store()),
+            let store = try database.store()
+            let out = NotesCommands.lint(notes.directory(for: try store.meta("release")).load(), lookup: try StoreSymbolLookup(store: store),
                                          displayPrefix: notes.notes)
             try finish(out)
         }

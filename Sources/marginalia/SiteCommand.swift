@@ -17,10 +17,11 @@ struct SiteCommand: ParsableCommand {
     func run() throws {
         try runReporting {
             let progress = TerminalProgress()
-            let options = SiteOptions(
+            var options = SiteOptions(
                 notes: notes.url, theme: URL(fileURLWithPath: theme), output: URL(fileURLWithPath: out),
                 articles: FileManager.default.fileExists(atPath: explainer)
                     ? [("paged-attention", "PagedAttention, side by side", URL(fileURLWithPath: explainer))] : [])
+            options.noteRelease = notes.release
             let report = try SiteBuilder.run(store: try database.store(), options: options, progress: progress)
             progress.finish()
             let s = report.site

@@ -8,8 +8,16 @@ import XCTest
 final class RealVLLM0330Tests: XCTestCase {
     static var shared: (cache: URL, db: String)?
 
-    func setUpIndex() throws -> (cache: URL, db: String) {
+    func setUpIndex() throws -> (cache: URL, db: String) { try Self.sharedIndex() }
+
+    /// The Python-only index of 0.33.0, built once per test process (V1NotesTests reads it too). A developer
+    /// re-running these tests may point `MARGINALIA_VLLM_0_33_0_PY_INDEX` at such an index built before.
+    static func sharedIndex() throws -> (cache: URL, db: String) {
         if let s = Self.shared { return s }
+        if let db = ProcessInfo.processInfo.environment["MARGINALIA_VLLM_0_33_0_PY_INDEX"], FileManager.default.fileExists(atPath: db) {
+            Self.shared = (try temporaryDirectory("real-0330"), db)
+            return Self.shared!
+        }
         let checkout = try vllmRelease("0.33.0")
         let cache = try temporaryDirectory("real-0330")
         let db = cache.appendingPathComponent("vllm-0.33.0.sqlite").path
