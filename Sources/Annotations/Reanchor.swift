@@ -225,7 +225,7 @@ public final class Reanchorer {
         var r = h.sim
         if s.file == a.file { r += 0.05 }
         if let old = e.symbolLines { r -= min(0.04, Double(abs(s.range.start.line - old.start)) / 100_000) }
-        if !e.signature.isEmpty, s.signature == e.signature { r += 0.02 }
+        if !e.signature.isEmpty, !s.signature.isEmpty, Fingerprint.line(s.signature[...]) == e.signature { r += 0.02 }
         return r
     }
 
@@ -238,8 +238,14 @@ public final class Reanchorer {
         var context: Double
     }
 
-    static func hashes(_ text: String) -> [UInt64] {
-        LineTable(text: text).hashes
+    /// Parses stored hex fingerprints (malformed entries never match a line).
+    static func hashes(_ hex: [String]) -> [UInt64] {
+        hex.map { UInt64($0, radix: 16) ?? 0 }
+    }
+
+    /// Whether each anchored line is too plain to identify code (see `AnchorEvidence.lineGrams`).
+    static func trivialLines(_ e: AnchorEvidence) -> [Bool] {
+        e.lineHashes.indices.map { i in i < e.lineGrams.count ? e.lineGrams[i] == "-" : false }
     }
 
     /// Fraction of context lines that agree around `span` in `t`.
@@ -295,24 +301,25 @@ public final class Reanchorer {
     /// Best fuzzy placements of the quote in `scope`: line-level alignment (weighted LCS) over windows.
     /// Returns the best match and the best one not overlapping it.
     func fuzzyMatches(_ e: AnchorEvidence, _ t: LineTable, _ scope: LineSpan) -> (QuoteMatch?, QuoteMatch?) {
-        let qt = LineTable(text: e.quote)
-        let m = qt.count
+        let qHashes = Self.hashes(e.lineHashes)
+        let qTrivial = Self.trivialLines(e)
+        let m = qHashes.count
         let lo = max(1, scope.start), hi = min(t.count, scope.end)
         guard m > 0, lo <= hi else { return (nil, nil) }
-        let weights = qt.trivial.map { $0 ? 0.2 : 1.0 }
+        let weights = qTrivial.map { $0 ? 0.2 : 1.0 }
         let totalWeight = weights.reduce(0, +)
-        let qNorm = qt.lines.map { Self.bigrams(Fingerprint.normalize($0)) }
+        let qGrams: [[UInt8]?] = qHashes.indices.map { i in i < e.lineGrams.count ? Fingerprint.parseGrams(e.lineGrams[i]) : nil }
         let n = hi - lo + 1
         // sim[i][j]: quote line i vs scope line lo + j
         var sim = [[Double]](repeating: [Double](repeating: 0, count: n), count: m)
-        var lineGrams: [[UInt32]?] = Array(repeating: nil, count: n)
+        var lineGrams: [[UInt8]?] = Array(repeating: nil, count: n)
         for j in 0..<n {
             let line = lo + j
             for i in 0..<m {
-                if t.hashes[line - 1] == qt.hashes[i] { sim[i][j] = 1; continue }
-                if qt.trivial[i] || t.trivial[line - 1] { continue }
-                if lineGrams[j] == nil { lineGrams[j] = Self.bigrams(Fingerprint.normalize(t.lines[line - 1])) }
-                let d = Self.dice(qNorm[i], lineGrams[j]!)
+                if t.hashes[line - 1] == qHashes[i] { sim[i][j] = 1; continue }
+                guard !qTrivial[i], !t.trivial[line - 1], let q = qGrams[i] else { continue }
+                if lineGrams[j] == nil { lineGrams[j] = Fingerprint.gramBytes(Fingerprint.normalize(t.lines[line - 1])) }
+                let d = Fingerprint.gramDice(q, lineGrams[j]!)
                 if d >= 0.6 { sim[i][j] = d }
             }
         }
@@ -360,7 +367,7 @@ public final class Reanchorer {
     /// Finds the quote in `scope`: exact first (disambiguated by context, then by position inside the
     /// enclosing symbol), then fuzzy.
     func findQuote(_ e: AnchorEvidence, _ t: LineTable, _ scope: LineSpan, expectedStart: Int?, fuzzy: Bool) -> QuoteOutcome {
-        let q = Self.hashes(e.quote)
+        let q = Self.hashes(e.lineHashes)
         let spans = exactMatches(q, t, scope)
         if !spans.isEmpty {
             let matches = spans.map { QuoteMatch(span: $0, score: 1, exact: true, context: contextAgreement(e, $0, t)) }
@@ -623,8 +630,8 @@ public final class Reanchorer {
 
     /// Exact occurrences of the quote anywhere in the indexed files (for suggestions only).
     func globalExact(_ e: AnchorEvidence) -> [(file: RepoPath, lines: LineSpan)] {
-        let q = Self.hashes(e.quote)
-        guard let first = q.first(where: { _ in true }) else { return [] }
+        let q = Self.hashes(e.lineHashes)
+        guard !q.isEmpty else { return [] }
         if linePostings == nil {
             var p: [UInt64: [(file: Int32, line: Int32)]] = [:]
             for (fi, f) in knownFiles.enumerated() {
@@ -634,11 +641,9 @@ public final class Reanchorer {
             linePostings = p
         }
         // Use the first informative line of the quote as the key.
-        let qt = LineTable(text: e.quote)
-        guard let k = qt.trivial.firstIndex(of: false) else { return [] }
-        _ = first
+        guard let k = Self.trivialLines(e).firstIndex(of: false) else { return [] }
         var out: [(file: RepoPath, lines: LineSpan)] = []
-        for (fi, line) in linePostings?[qt.hashes[k]] ?? [] {
+        for (fi, line) in linePostings?[q[k]] ?? [] {
             let f = knownFiles[Int(fi)]
             let start = Int(line) - k
             guard start >= 1, let t = table(f) else { continue }
