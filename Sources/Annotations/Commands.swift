@@ -279,10 +279,10 @@ public enum NotesCommands {
         }
         var text = ""
         for i in note.anchors.indices where anchor == nil || anchor == i {
-            let was = note.anchors[i].review
+            let was = note.anchors[i].review, why = note.anchors[i].reviewNote ?? "code changed"
             note.anchors[i].review = .checked
             note.anchors[i].reviewNote = "checked for \(note.release.isEmpty ? "the current release" : note.release)"
-            text += "\(id)#\(i) \(was == .needed ? "reviewed (was: \(note.anchors[i].reviewNote ?? ""))" : "reviewed")\n"
+            text += "\(id)#\(i) " + (was == .needed ? "reviewed (was: \(why))" : "reviewed") + "\n"
         }
         try directory.save([note])
         return CommandOutput(text: text, status: 0)

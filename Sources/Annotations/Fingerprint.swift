@@ -43,7 +43,7 @@ public enum Fingerprint {
     }
 
     /// Number of one-byte min-hashes in a line's pair sketch (`lineGrams`).
-    public static let gramHashes = 16
+    public static let gramHashes = 32
 
     /// The character-pair sketch of one line: `-` when the line is trivial, else `gramHashes` one-byte
     /// min-hashes of the whitespace-free line's pairs of adjacent characters, as hex. Two sketches agree

@@ -195,6 +195,12 @@ struct NodeReader {
         self.lineOffset = lineOffset
     }
 
+    /// True when `node` is written in flow style (`{...}` / `[...]`).
+    func isFlow(_ node: Node) -> Bool {
+        guard let mapper, let p = mapper.offset(node.mark), p < mapper.yamlEnd else { return false }
+        return mapper.bytes[p] == UInt8(ascii: "{") || mapper.bytes[p] == UInt8(ascii: "[")
+    }
+
     mutating func report(_ node: Node?, _ message: String, _ severity: Diagnostic.Severity = .error) {
         let line = (node?.mark?.line ?? 1) + lineOffset
         let column = node?.mark?.column ?? 0
@@ -233,7 +239,7 @@ struct NodeReader {
         var extra: [(String, String)] = []
         var src = NoteSource(bytes: [], yaml: 0..<0, bodyStart: 0, top: [], anchors: [], legacy: [], id: "", title: "",
                              release: "", tags: [], anchorFields: [], extraKeys: [])
-        var mapped = mapper != nil && map.style != .flow
+        var mapped = mapper != nil && !isFlow(node)
         for (k, v) in map {
             guard let key = string(k) else { report(k, "front matter keys must be strings"); continue }
             if let mapper, mapped {
@@ -301,15 +307,17 @@ struct NodeReader {
             return nil
         }
         var v: [String: Node] = [:]
-        var slots: AnchorSlots? = AnchorSlots(flow: map.style == .flow, entries: [])
+        // Yams reports a mapping's style from its end event; the text says it.
+        let flow = isFlow(node)
+        var slots: AnchorSlots? = AnchorSlots(flow: flow, entries: [])
         var legacy: [Range<Int>] = []
         for (k, value) in map {
             guard let key = string(k) else { continue }
             v[key] = value
-            if let mapper, let entry = mapper.entry(key: key, keyNode: k, value: value, flow: map.style == .flow) {
+            if let mapper, let entry = mapper.entry(key: key, keyNode: k, value: value, flow: flow) {
                 slots?.entries.append(entry)
                 if Self.legacyEvidenceKeys.contains(key) {
-                    if entry.ownLine, map.style != .flow { legacy.append(mapper.extendingOverBlankLines(entry.lines)) } else { slots = nil }
+                    if entry.ownLine, !flow { legacy.append(mapper.extendingOverBlankLines(entry.lines)) } else { slots = nil }
                 }
             } else {
                 slots = nil

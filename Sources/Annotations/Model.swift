@@ -60,8 +60,8 @@ public struct AnchorEvidence: Hashable, Codable, Sendable {
     public var signature: String
     /// Fingerprints of each anchored line (snippets) or of the symbol's first lines.
     public var lineHashes: [String]
-    /// Per anchored line: `-` for a line too plain to identify code, else a 32-hex-digit sketch of its
-    /// character pairs (16 one-byte min-hashes) that estimates how similar an edited line is.
+    /// Per anchored line: `-` for a line too plain to identify code, else a 64-hex-digit sketch of its
+    /// character pairs (32 one-byte min-hashes) that estimates how similar an edited line is.
     public var lineGrams: [String]
     /// Fingerprints of up to `AnchorCapture.contextLines` lines before / after the anchored lines.
     public var contextBefore: [String]

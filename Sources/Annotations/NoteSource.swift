@@ -196,11 +196,14 @@ struct SourceMapper {
         // (blank lines only when more of the entry follows).
         var end = lineEnd(keyStart)
         if !flow {
+            // Comment lines end an entry unless its value is a block scalar (where they are text).
+            var isBlockScalar = false
+            if case let .scalar(s) = value { isBlockScalar = s.style == .literal || s.style == .folded }
             var p = end
             while p < yamlEnd {
                 let next = lineEnd(p)
                 if let ind = indent(ofLineAt: p) {
-                    if ind <= column { break }
+                    if ind <= column || !isBlockScalar && bytes[p + ind] == UInt8(ascii: "#") { break }
                     end = next
                 }
                 p = next
@@ -298,6 +301,10 @@ extension NoteFileFormat {
             }
         }
         for r in source.legacy { edits.append((r, "")) }
+        let body = Array(note.body.utf8)
+        if body != Array(source.bytes[source.bodyStart...]) {
+            edits.append((source.bodyStart..<source.bytes.count, note.body))
+        }
         // Apply from the end; overlapping edits mean the layout is not one this editor understands.
         edits.sort { ($0.range.lowerBound, $0.range.upperBound) > ($1.range.lowerBound, $1.range.upperBound) }
         var bytes = source.bytes
