@@ -170,6 +170,46 @@ public final class Reanchorer {
         case missing(SymbolHit?)
     }
 
+    /// Evidence that the code of `qn` (anchored in `file`) went to symbol `i` of another file or class:
+    /// the old file, still in the new release, names the destination's class (an import, a base
+    /// class, a member of that type) or its module. Without it, a look-alike elsewhere is a copy.
+    func fileNamesDestination(_ file: RepoPath, _ i: Int) -> Bool {
+        guard let t = table(file) else { return false }
+        let dest = target.symbols[i]
+        var names: [String] = []
+        let cls = dest.kind == .class || dest.kind == .struct ? dest.qualifiedName : dest.parent
+        if !cls.isEmpty { names.append(Self.lastComponent(cls)) }
+        let module = dest.file.fileName.split(separator: ".").first.map(String.init) ?? ""
+        if module.count >= 5, module != "__init__", module != "utils", module != "common" { names.append(module) }
+        let wanted = names.filter { $0.count >= 5 }
+        guard !wanted.isEmpty else { return false }
+        for line in t.lines where wanted.contains(where: { line.contains($0) }) { return true }
+        return false
+    }
+
+    /// True when `qn`'s enclosing class still exists in the new release under its name, so a method
+    /// that left it went somewhere only with evidence (see `fileNamesDestination`).
+    func parentContinues(_ qn: String, file: RepoPath) -> Bool {
+        let parent = qn.range(of: "::", options: .backwards).map { String(qn[..<$0.lowerBound]) }
+            ?? qn.lastIndex(of: ".").map { String(qn[..<$0]) } ?? ""
+        guard !parent.isEmpty, let hits = byQN[parent] else { return false }
+        return hits.contains { target.symbols[$0].kind == .class || target.symbols[$0].kind == .struct }
+    }
+
+    /// A candidate in another class or file is admissible for `qn`: not a continuing symbol of its own
+    /// (unless the old file names it: a duplicate folded into the survivor), and when `qn`'s class
+    /// lives on, only with evidence that the code went there.
+    func admissible(_ i: Int, for qn: String, file: RepoPath) -> Bool {
+        let s = target.symbols[i]
+        if isClaimed(i, by: qn) { return s.file != file && fileNamesDestination(file, i) }
+        let parentQN = qn.range(of: "::", options: .backwards).map { String(qn[..<$0.lowerBound]) }
+            ?? qn.lastIndex(of: ".").map { String(qn[..<$0]) } ?? ""
+        if parentContinues(qn, file: file), s.parent != parentQN, s.file != file || table(file) == nil {
+            return fileNamesDestination(file, i)
+        }
+        return true
+    }
+
     func isClaimed(_ i: Int, by qn: String) -> Bool {
         let other = target.symbols[i].qualifiedName
         return other != qn && previousNames.contains(other)
@@ -193,7 +233,7 @@ public final class Reanchorer {
         // 2. Same name inside its module: the file was renamed or moved.
         let local = Self.localName(qn, file: a.file)
         let localIndices: [Int] = (byLocal[local] ?? []).filter { (i: Int) -> Bool in
-            !isClaimed(i, by: qn) && kindsCompatible(e.kind, target.symbols[i].kind)
+            admissible(i, for: qn, file: a.file) && kindsCompatible(e.kind, target.symbols[i].kind)
         }
         var localHits: [SymbolHit] = localIndices.map { SymbolHit(index: $0, sim: similarity(e, $0), route: .localName) }
         localHits = localHits.filter { (h: SymbolHit) -> Bool in h.sim >= 0.5 || (e.bodySketch.isEmpty && h.sim > 0) }
@@ -205,7 +245,7 @@ public final class Reanchorer {
         // 3. Body similarity over the whole new index (renamed symbols, renamed classes).
         guard e.bodyLines >= 3 else { return .missing(nil) }
         var hits = similarityCandidates(e)
-            .filter { !isClaimed($0, by: qn) && kindsCompatible(e.kind, target.symbols[$0].kind) }
+            .filter { admissible($0, for: qn, file: a.file) && kindsCompatible(e.kind, target.symbols[$0].kind) }
             .map { SymbolHit(index: $0, sim: similarity(e, $0), route: .similarity) }
         hits.sort { $0.sim > $1.sim || $0.sim == $1.sim && $0.index < $1.index }
         guard let best = hits.first else { return .missing(nil) }
@@ -410,6 +450,8 @@ public final class Reanchorer {
             let viaQN = d.route == .qualifiedName
             if let c = claims[newQN] {
                 if c.old == old { continue }
+                // Identical duplicates (two old files' copies folded into one) may share it.
+                if c.sim == 1, d.sim == 1 { continue }
                 if c.viaQN { continue }
                 if viaQN || d.sim > c.sim { claims[newQN] = (old, d.sim, viaQN) }
             } else {
@@ -419,7 +461,7 @@ public final class Reanchorer {
         for k in drafts.indices {
             let d = drafts[k]
             guard d.resolution.status.isAttached, let newQN = d.newSymbolKey, let old = d.resolution.anchorOld.symbol,
-                  let c = claims[newQN], c.old != old else { continue }
+                  let c = claims[newQN], c.old != old, !(c.sim == 1 && d.sim == 1) else { continue }
             var r = d.resolution
             r.candidates = [AnchorCandidate(file: r.file, lines: r.lines ?? LineSpan(1, 1), symbol: r.symbol, score: d.sim)]
             r.disagreed.append("one-to-one: \(newQN) matches \(c.old) better")
