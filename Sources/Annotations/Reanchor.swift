@@ -46,6 +46,7 @@ public final class Reanchorer {
     var postings: [UInt64: [Int32]]?
     var linePostings: [UInt64: [(file: Int32, line: Int32)]]?
     var knownFiles: [RepoPath] = []
+    var destinations: [RepoPath: RepoPath?] = [:]
 
     /// `previous`: the symbols of the release the anchors were captured in, when available; it lets
     /// re-anchoring refuse to move a note onto code that has its own continuing identity.
@@ -225,6 +226,24 @@ public final class Reanchorer {
             if ranked.count == 1 { return .found(ranked[0]) }
             let sameFile = ranked.filter { target.symbols[$0.index].file == a.file }
             if sameFile.count == 1 { return .found(sameFile[0]) }
+            // Overloads in one file: the equally similar ones are told apart by the unchanged place,
+            // then by the signature, then by the order of definition (the k-th overload stays k-th).
+            let pool = sameFile.isEmpty ? ranked : sameFile
+            let top = pool.filter { $0.sim >= pool.map(\.sim).max()! - 1e-9 }
+            if top.count > 1 {
+                if let old = e.symbolLines {
+                    let same = top.filter { span(of: $0.index) == old }
+                    if same.count == 1 { return .found(same[0]) }
+                }
+                if !e.signature.isEmpty {
+                    let sig = top.filter { Fingerprint.line(target.symbols[$0.index].signature[...]) == e.signature }
+                    if sig.count == 1 { return .found(sig[0]) }
+                }
+                if let old = e.symbolLines, let k = overloadOrdinal(qn, a.file, old), top.count == pool.count {
+                    let ordered = pool.sorted { target.symbols[$0.index].range.start.line < target.symbols[$1.index].range.start.line }
+                    if k < ordered.count, previousOverloadCount(qn, a.file) == ordered.count { return .found(ordered[k]) }
+                }
+            }
             if ranked[0].sim - ranked[1].sim >= 0.1 || rank(ranked[0], a, e) - rank(ranked[1], a, e) >= 0.1 {
                 return .found(ranked[0])
             }
@@ -242,6 +261,15 @@ public final class Reanchorer {
             if localHits.count == 1 || best.sim - localHits[1].sim >= 0.15 { return .found(best) }
             return .ambiguous(Array(localHits.prefix(3)))
         }
+        // The file is gone and most of its symbols went to one file: the one symbol of the same name
+        // there is this one, even heavily edited.
+        if let dest = destination(of: a.file) {
+            let there = localIndices.filter { target.symbols[$0].file == dest }
+            if there.count == 1 {
+                let h = SymbolHit(index: there[0], sim: similarity(e, there[0]), route: .localName)
+                if h.sim > 0.1 || e.bodySketch.isEmpty { return .found(h) }
+            }
+        }
         // 3. Body similarity over the whole new index (renamed symbols, renamed classes).
         guard e.bodyLines >= 3 else { return .missing(nil) }
         var hits = similarityCandidates(e)
@@ -257,6 +285,39 @@ public final class Reanchorer {
             return .ambiguous(Array(hits.prefix(3)))
         }
         return .missing(best.sim >= 0.25 ? best : nil)
+    }
+
+    /// Where a file that is gone went: the file holding most of its symbols (found by qualified name,
+    /// or by name inside the module), when at least two of them and half of those found went there.
+    func destination(of file: RepoPath) -> RepoPath? {
+        if let d = destinations[file] { return d }
+        var result: RepoPath?
+        if table(file) == nil {
+            var counts: [RepoPath: Int] = [:]
+            for s in previousByFile[file] ?? [] where s.kind != .module && s.kind != .variable {
+                if let hits = byQN[s.qualifiedName], hits.count == 1 {
+                    counts[target.symbols[hits[0]].file, default: 0] += 1
+                } else if let hits = byLocal[Self.localName(s.qualifiedName, file: s.file)], hits.count == 1 {
+                    counts[target.symbols[hits[0]].file, default: 0] += 1
+                }
+            }
+            let found = counts.values.reduce(0, +)
+            if let top = counts.max(by: { $0.value < $1.value || $0.value == $1.value && $0.key > $1.key }),
+               top.value >= 2, Double(top.value) >= 0.5 * Double(found) { result = top.key }
+        }
+        destinations[file] = .some(result)
+        return result
+    }
+
+    /// The position (0-based, by first line) of the overload at `lines` among the previous release's
+    /// definitions of `qn` in `file`; nil when the previous release is unknown.
+    func overloadOrdinal(_ qn: String, _ file: RepoPath, _ lines: LineSpan) -> Int? {
+        let defs = (previousByFile[file] ?? []).filter { $0.qualifiedName == qn }.map { $0.range.start.line }.sorted()
+        return defs.firstIndex(of: lines.start)
+    }
+
+    func previousOverloadCount(_ qn: String, _ file: RepoPath) -> Int {
+        (previousByFile[file] ?? []).filter { $0.qualifiedName == qn }.count
     }
 
     /// Orders same-name candidates: similarity, then same file, then nearness to the old lines.
