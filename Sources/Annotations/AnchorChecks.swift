@@ -9,11 +9,15 @@ public struct AnchorChecker {
     /// The release the notes are written against, when it is at hand.
     let snapshot: ReleaseSnapshot
     var byQN: [String: [Symbol]] = [:]
+    var byFile: [RepoPath: [Symbol]] = [:]
     let table: SymbolTable
 
     public init(snapshot: ReleaseSnapshot) {
         self.snapshot = snapshot
-        for s in snapshot.symbols { byQN[s.qualifiedName, default: []].append(s) }
+        for s in snapshot.symbols {
+            byQN[s.qualifiedName, default: []].append(s)
+            byFile[s.file, default: []].append(s)
+        }
         table = SymbolTable(symbols: snapshot.symbols)
     }
 
@@ -38,7 +42,10 @@ public struct AnchorChecker {
         guard !defs.isEmpty else {
             let elsewhere = Set((byQN[qn] ?? []).map(\.file.rawValue)).sorted()
             if !elsewhere.isEmpty { return "\(qn) is not defined in \(a.file) but in \(elsewhere.prefix(3).joined(separator: ", "))" }
-            let near = NearMiss.best(for: qn, among: table.suggestionCandidates(for: qn), limit: 3)
+            // Names defined in that file first: a typo is nearly always of one of them.
+            let local = Array(Set(byFile[a.file]?.map(\.qualifiedName) ?? [])).sorted()
+            var near = NearMiss.best(for: qn, among: local, limit: 3)
+            if near.isEmpty { near = NearMiss.best(for: qn, among: table.suggestionCandidates(for: qn), limit: 3) }
             return "no symbol \(qn) in \(a.file) (\(snapshot.release))" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: ", "))?")
         }
         if let l = a.lines, !defs.contains(where: { $0.range.lines.contains(l.start) && $0.range.lines.contains(l.end) }) {
