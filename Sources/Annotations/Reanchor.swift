@@ -261,6 +261,12 @@ public final class Reanchorer {
             if localHits.count == 1 || best.sim - localHits[1].sim >= 0.15 { return .found(best) }
             return .ambiguous(Array(localHits.prefix(3)))
         }
+        // The only symbol of that name, and the old file (still there) names it: it uses the code
+        // that moved, however much it was edited since.
+        if localIndices.count == 1, table(a.file) != nil, fileNamesDestination(a.file, localIndices[0]) {
+            let h = SymbolHit(index: localIndices[0], sim: similarity(e, localIndices[0]), route: .localName)
+            if h.sim > 0.1 || e.bodySketch.isEmpty { return .found(h) }
+        }
         // The file is gone and most of its symbols went to one file: the one symbol of the same name
         // there is this one, even heavily edited.
         if let dest = destination(of: a.file) {
