@@ -199,11 +199,16 @@ struct SourceMapper {
             // Comment lines end an entry unless its value is a block scalar (where they are text).
             var isBlockScalar = false
             if case let .scalar(s) = value { isBlockScalar = s.style == .literal || s.style == .folded }
+            // A block sequence may sit at its key's own indentation (`key:` then `- item` lines).
+            var isBlockSequence = false
+            if case .sequence = value, let vs = offset(value.mark), vs < yamlEnd { isBlockSequence = bytes[vs] == UInt8(ascii: "-") }
             var p = end
             while p < yamlEnd {
                 let next = lineEnd(p)
                 if let ind = indent(ofLineAt: p) {
-                    if ind <= column || !isBlockScalar && bytes[p + ind] == UInt8(ascii: "#") { break }
+                    let c = bytes[p + ind]
+                    let item = isBlockSequence && ind == column && c == UInt8(ascii: "-")
+                    if !item && (ind <= column || !isBlockScalar && c == UInt8(ascii: "#")) { break }
                     end = next
                 }
                 p = next

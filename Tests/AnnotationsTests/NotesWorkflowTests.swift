@@ -174,4 +174,72 @@ final class NotesWorkflowTests: XCTestCase {
         XCTAssertEqual(note.anchors[0].review, .checked)
         XCTAssertEqual(note.anchors[0].reviewNote, "accepted at migrate to 0.2 (edited)")
     }
+
+    /// Defect 5: evidence that older versions wrote into the front matter (quoted code, hashes) moves to
+    /// the lock file as fingerprints; every other byte of the note stays, comments included.
+    func testTidyMovesLegacyEvidenceToTheLockAsFingerprints() throws {
+        let legacy = """
+        ---
+        id: legacy   # keep this comment
+        title: Old style
+        release: "0.1"
+        anchors:
+        - symbol: pkg.sched.Scheduler.schedule
+          file: pkg/sched.py   # and this one
+          kind: method
+          signature: (self, budget)
+          quote: |2
+                def schedule(self, budget):
+                    picked = [r for r in self.queue if r.tokens <= budget]
+          context_before: |+
+                    self.limit_tokens = 4096
+
+          context_after: |2
+                    total_tokens = sum(r.tokens for r in picked)
+          body_hash: 0123456789abcdef
+          line_hashes: [1111111111111111, 2222222222222222]
+          symbol_lines: 6-9
+          body_sketch: [0a0a0a0a0a0a0a0a, 0b0b0b0b0b0b0b0b]
+          body_lines: 4
+        # a comment after the anchors
+        status:
+        - anchor: 0
+          release: "0.1"
+          status: exact
+          confidence: 1
+        ...
+        ---
+        Body.
+
+        """
+        let d = try notesDirectory(["legacy.md": legacy])
+        XCTAssertTrue(d.load().notes[0].hasLegacyFrontMatter)
+        let out = try NotesCommands.tidy(d)
+        XCTAssertEqual(out.text, "1 notes tidied: their evidence is now in Annotations/notes.lock\n")
+        XCTAssertEqual(try text(d, "legacy.md"), """
+        ---
+        id: legacy   # keep this comment
+        title: Old style
+        release: "0.1"
+        anchors:
+        - symbol: pkg.sched.Scheduler.schedule
+          file: pkg/sched.py   # and this one
+        # a comment after the anchors
+        ...
+        ---
+        Body.
+
+        """)
+        let lock = try text(d, EvidenceLock.fileName)
+        XCTAssertFalse(lock.contains("picked") || lock.contains("budget") || lock.contains("limit_tokens"), lock)
+        let note = try XCTUnwrap(d.load().notes.first)
+        let e = try XCTUnwrap(note.anchors[0].evidence)
+        // The quoted lines became the same fingerprints capture takes from the file.
+        let fresh = try XCTUnwrap(AnchorChecker(snapshot: Self.v1).capture(NoteAnchor(symbol: "pkg.sched.Scheduler.schedule", file: "pkg/sched.py")))
+        XCTAssertEqual(Array(e.lineHashes.prefix(2)), Array(fresh.evidence!.lineHashes.prefix(2)))
+        XCTAssertEqual(e.contextBefore.count, 2)
+        XCTAssertEqual(e.bodyLines, 4)
+        XCTAssertEqual(note.status.map(\.status), [.exact])
+        XCTAssertFalse(note.hasLegacyFrontMatter)
+    }
 }
