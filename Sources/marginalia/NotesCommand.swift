@@ -118,11 +118,24 @@ struct NotesCheck: ParsableCommand {
     @OptionGroup var notes: NotesOptions
     func run() throws {
         try runReporting {
+            var clock = DispatchTime.now().uptimeNanoseconds
+            func trace(_ label: String) {
+                let now = DispatchTime.now().uptimeNanoseconds
+                if ProcessInfo.processInfo.environment["MARGINALIA_TRACE"] != nil {
+                    FileHandle.standardError.write(Data("notes check: \(label) \(Double(now - clock) / 1e9) s\n".utf8))
+                }
+                clock = now
+            }
             let set = notes.directory.load()
+            trace("notes loaded")
             let release = set.notes.first?.release ?? ""
-            let out = NotesCommands.check(set, target: try target.snapshot(),
-                                          previous: NotesService.previousSnapshot(release: release),
+            let snapshot = try target.snapshot()
+            trace("target index read")
+            let previous = NotesService.previousSnapshot(release: release)
+            trace("notes' release index read")
+            let out = NotesCommands.check(set, target: snapshot, previous: previous,
                                           json: target.json, strict: target.strict, displayPrefix: notes.notes)
+            trace("checked")
             try finish(out)
         }
     }
