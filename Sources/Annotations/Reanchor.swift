@@ -47,6 +47,7 @@ public final class Reanchorer {
     var linePostings: [UInt64: [(file: Int32, line: Int32)]]?
     var knownFiles: [RepoPath] = []
     var destinations: [RepoPath: RepoPath?] = [:]
+    var byLast: [String: [Int]] = [:]
 
     /// `previous`: the symbols of the release the anchors were captured in, when available; it lets
     /// re-anchoring refuse to move a note onto code that has its own continuing identity.
@@ -157,7 +158,7 @@ public final class Reanchorer {
 
     // MARK: Symbols
 
-    enum Route { case qualifiedName, localName, similarity }
+    enum Route { case qualifiedName, localName, similarity, oldFileNamesIt, fileMove }
 
     struct SymbolHit {
         var index: Int
@@ -264,15 +265,22 @@ public final class Reanchorer {
         // The only symbol of that name, and the old file (still there) names it: it uses the code
         // that moved, however much it was edited since.
         if localIndices.count == 1, table(a.file) != nil, fileNamesDestination(a.file, localIndices[0]) {
-            let h = SymbolHit(index: localIndices[0], sim: similarity(e, localIndices[0]), route: .localName)
+            let h = SymbolHit(index: localIndices[0], sim: similarity(e, localIndices[0]), route: .oldFileNamesIt)
             if h.sim > 0.1 || e.bodySketch.isEmpty { return .found(h) }
         }
         // The file is gone and most of its symbols went to one file: the one symbol of the same name
         // there is this one, even heavily edited.
         if let dest = destination(of: a.file) {
-            let there = localIndices.filter { target.symbols[$0].file == dest }
+            var there = localIndices.filter { target.symbols[$0].file == dest }
+            if there.isEmpty {
+                // The class was renamed with its file: the one member of that name there.
+                there = (byFile[dest] ?? []).filter { (i: Int) -> Bool in
+                    Self.lastComponent(target.symbols[i].qualifiedName) == oldName
+                        && kindsCompatible(e.kind, target.symbols[i].kind) && admissible(i, for: qn, file: a.file)
+                }
+            }
             if there.count == 1 {
-                let h = SymbolHit(index: there[0], sim: similarity(e, there[0]), route: .localName)
+                let h = SymbolHit(index: there[0], sim: similarity(e, there[0]), route: .fileMove)
                 if h.sim > 0.1 || e.bodySketch.isEmpty { return .found(h) }
             }
         }
@@ -310,9 +318,40 @@ public final class Reanchorer {
             let found = counts.values.reduce(0, +)
             if let top = counts.max(by: { $0.value < $1.value || $0.value == $1.value && $0.key > $1.key }),
                top.value >= 2, Double(top.value) >= 0.5 * Double(found) { result = top.key }
+            if result == nil { result = renamedFile(file) }
         }
         destinations[file] = .some(result)
         return result
+    }
+
+    /// A gone file renamed together with its classes: the one new file (absent from the previous
+    /// release) that defines most of the old file's member names, at least three and half of them.
+    func renamedFile(_ file: RepoPath) -> RepoPath? {
+        let old = memberNames(file)
+        guard old.count >= 3 else { return nil }
+        if byLast.isEmpty { for (i, s) in target.symbols.enumerated() { byLast[Self.lastComponent(s.qualifiedName), default: []].append(i) } }
+        var score: [RepoPath: Int] = [:]
+        for n in old {
+            for f in Set((byLast[n] ?? []).map { target.symbols[$0].file }) where previousByFile[f] == nil { score[f, default: 0] += 1 }
+        }
+        let ranked = score.sorted { $0.value > $1.value || $0.value == $1.value && $0.key < $1.key }
+        guard let top = ranked.first, top.value >= 3, Double(top.value) >= 0.5 * Double(old.count),
+              ranked.count == 1 || ranked[1].value < top.value else { return nil }
+        // Of the gone files beside this one, the new file must share the most names with this one (two
+        // old versions of a file do not both become the new one).
+        let mine = memberNames(file)
+        let theirs = Set((byFile[top.key] ?? []).map { Self.lastComponent(target.symbols[$0].qualifiedName) })
+        let overlap = Double(mine.intersection(theirs).count) / Double(max(1, mine.union(theirs).count))
+        for sibling in previousByFile.keys where sibling != file && sibling.directory == file.directory && table(sibling) == nil {
+            let other = memberNames(sibling)
+            if Double(other.intersection(theirs).count) / Double(max(1, other.union(theirs).count)) >= overlap { return nil }
+        }
+        return top.key
+    }
+
+    func memberNames(_ file: RepoPath) -> Set<String> {
+        Set((previousByFile[file] ?? []).filter { $0.kind != .module && $0.kind != .variable }
+            .map { Self.lastComponent($0.qualifiedName) }.filter { !$0.hasPrefix("__") })
     }
 
     /// The position (0-based, by first line) of the overload at `lines` among the previous release's
@@ -620,10 +659,13 @@ public final class Reanchorer {
                           suggestion: suggestion.map(candidate))
         case let .found(hit):
             let s = target.symbols[hit.index]
+            let oldLast = Self.lastComponent(qn)
             let newSpan = span(of: hit.index)
             switch hit.route {
             case .qualifiedName: agreed.append("qualified name")
             case .localName: agreed.append("qualified name without module path"); disagreed.append("module path")
+            case .oldFileNamesIt: agreed.append("the only symbol of that name, and the old file names it"); disagreed.append("module path")
+            case .fileMove: agreed.append("the only \(oldLast) in the file the old file's symbols went to"); disagreed.append("qualified name")
             case .similarity: agreed.append("body similarity \(formatScore(hit.sim))"); disagreed.append("qualified name")
             }
             if s.file == a.file { agreed.append("file") } else { disagreed.append("file") }
@@ -634,6 +676,7 @@ public final class Reanchorer {
             switch hit.route {
             case .qualifiedName: confidence = identical ? 1 : 0.75 + 0.2 * hit.sim
             case .localName: confidence = 0.65 + 0.3 * hit.sim
+            case .oldFileNamesIt, .fileMove: confidence = 0.62 + 0.3 * hit.sim
             case .similarity: confidence = 0.6 + 0.35 * (hit.sim - 0.55) / 0.45
             }
             if a.form == .symbol {
