@@ -103,7 +103,7 @@ struct NotesShow: ParsableCommand {
 struct CheckoutArguments: ParsableArguments {
     @Argument(help: "The checkout of the release to re-anchor against (indexed first if needed).") var checkout: String
     @Option(name: .customLong("db"), help: "The index of that checkout (default: its own index).") var db: String?
-    @Flag(help: "JSON: a list of {id, status, file, start, end, symbol, confidence}.") var json = false
+    @Flag(help: "JSON: {header, legend, anchors: [{id, anchor, status, confidence, oldFile, oldStart, oldEnd, oldSymbol, file, start, end, symbol, agreed, disagreed, candidates, needsReview}], diagnostics, linksRewritten, linksDangling}.") var json = false
     @Flag(help: "Exit non-zero when any anchor is ambiguous or orphaned, or on any warning.") var strict = false
 
     func snapshot() throws -> ReleaseSnapshot {
