@@ -37,7 +37,7 @@ public enum AnchorCapture {
         var e = quoteEvidence(lines ?? LineSpan(symLines.start, min(symLines.end, symLines.start + symbolQuoteLines - 1)),
                               table: table)
         e.kind = symbol.kind.rawValue
-        e.signature = symbol.signature
+        e.signature = symbol.signature.isEmpty ? "" : Fingerprint.line(symbol.signature[...])
         e.symbolLines = symLines
         if let lines { e.offset = lines.start - symLines.start }
         let body = table.slice(symLines.range)
@@ -66,10 +66,11 @@ public enum AnchorCapture {
 
     static func quoteEvidence(_ span: LineSpan, table: LineTable) -> AnchorEvidence {
         var e = AnchorEvidence()
-        e.quote = table.text(span.range)
-        e.contextBefore = table.text((span.start - contextLines)...(span.start - 1))
-        e.contextAfter = table.text((span.end + 1)...(span.end + contextLines))
-        e.lineHashes = table.slice(span.range).map { Fingerprint.line($0) }
+        let quoted = table.slice(span.range)
+        e.lineHashes = quoted.map { Fingerprint.line($0) }
+        e.lineGrams = quoted.map { Fingerprint.grams($0) }
+        e.contextBefore = table.slice((span.start - contextLines)...(span.start - 1)).map { Fingerprint.line($0) }
+        e.contextAfter = table.slice((span.end + 1)...(span.end + contextLines)).map { Fingerprint.line($0) }
         return e
     }
 

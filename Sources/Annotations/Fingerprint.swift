@@ -42,6 +42,75 @@ public enum Fingerprint {
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
+    /// Number of one-byte min-hashes in a line's pair sketch (`lineGrams`).
+    public static let gramHashes = 32
+
+    /// The character-pair sketch of one line: `-` when the line is trivial, else `gramHashes` one-byte
+    /// min-hashes of the whitespace-free line's pairs of adjacent characters, as hex. Two sketches agree
+    /// in about J of their positions, J being the Jaccard similarity of the lines' pair sets.
+    public static func grams(_ line: Substring) -> String {
+        let n = normalize(line)
+        if isTrivial(normalized: n) { return "-" }
+        let mins = pairMinHashes(n)
+        var out = ""
+        for m in mins {
+            let b = UInt8(truncatingIfNeeded: m)
+            out += String(b >> 4, radix: 16) + String(b & 15, radix: 16)
+        }
+        return out
+    }
+
+    /// The `gramHashes` minimum hashes of a normalized line's adjacent-character pairs.
+    static func pairMinHashes(_ normalized: String) -> [UInt64] {
+        let u = Array(normalized.unicodeScalars)
+        var mins = [UInt64](repeating: .max, count: gramHashes)
+        guard u.count >= 2 else { return mins }
+        for i in 0..<(u.count - 1) {
+            let pair = UInt64(u[i].value) &* 65_599 &+ UInt64(u[i + 1].value)
+            for k in 0..<gramHashes {
+                let h = mix(pair ^ (UInt64(k + 1) &* 0x9E37_79B9_7F4A_7C15))
+                if h < mins[k] { mins[k] = h }
+            }
+        }
+        return mins
+    }
+
+    /// The one-byte min-hashes of `pairMinHashes`, for comparing with a stored sketch.
+    static func gramBytes(_ normalized: String) -> [UInt8] {
+        pairMinHashes(normalized).map { UInt8(truncatingIfNeeded: $0) }
+    }
+
+    /// Parses a stored pair sketch; nil for `-` or malformed text.
+    static func parseGrams(_ s: String) -> [UInt8]? {
+        guard s.utf8.count == gramHashes * 2 else { return nil }
+        var out: [UInt8] = []
+        var it = s.makeIterator()
+        while let a = it.next(), let b = it.next() {
+            guard let x = UInt8(String([a, b]), radix: 16) else { return nil }
+            out.append(x)
+        }
+        return out
+    }
+
+    /// Estimated Dice similarity of two lines from their pair sketches (one-byte collisions corrected).
+    static func gramDice(_ a: [UInt8], _ b: [UInt8]) -> Double {
+        let n = min(a.count, b.count)
+        guard n > 0 else { return 0 }
+        var same = 0
+        for i in 0..<n where a[i] == b[i] { same += 1 }
+        let p = Double(same) / Double(n)
+        let j = max(0, (p - 1.0 / 256) / (1 - 1.0 / 256))
+        return 2 * j / (1 + j)
+    }
+
+    /// SplitMix64's finaliser: a well-mixed 64-bit value.
+    @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
     /// True when a normalized line carries too little to identify code on its own (`}`, `else:`,
     /// `return`, `pass`, blank): such lines count little in similarity scores.
     static func isTrivial(normalized: String) -> Bool {

@@ -12,22 +12,31 @@ public enum NoteFileFormat {
         public var diagnostics: [Diagnostic]
     }
 
-    /// Splits `text` into the front matter YAML and the body; nil when there is no front matter.
-    /// The body is everything after the closing `---` line, untouched.
-    static func split(_ text: String) -> (yaml: Substring, body: Substring)? {
-        var lines = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
-        guard lines.count == 2, lines[0].trimmingTrailingCR() == "---" else { return nil }
-        var rest = lines[1]
-        let yamlStart = rest.startIndex
-        while !rest.isEmpty {
-            lines = rest.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
-            let line = lines[0].trimmingTrailingCR()
-            if line == "---" || line == "..." {
-                let yaml = text[yamlStart..<lines[0].startIndex]
-                let body = lines.count == 2 ? lines[1] : text[text.endIndex...]
-                return (yaml, body)
+    /// Splits `bytes` into the front matter and the body, as byte offsets; nil when there is no front
+    /// matter. The front matter ends at a `---` line, or at a `...` line, which a `---` line right after
+    /// it joins (both close the front matter; the body starts after them).
+    static func split(_ bytes: [UInt8]) -> (yaml: Range<Int>, bodyStart: Int)? {
+        func lineEnd(_ p: Int) -> Int {
+            var q = p
+            while q < bytes.count, bytes[q] != 0x0a { q += 1 }
+            return q
+        }
+        func isLine(_ p: Int, _ marker: String) -> Bool {
+            var e = lineEnd(p)
+            while e > p, bytes[e - 1] == 0x0d || bytes[e - 1] == 0x20 || bytes[e - 1] == 0x09 { e -= 1 }
+            return Array(bytes[p..<e]) == Array(marker.utf8)
+        }
+        guard !bytes.isEmpty, isLine(0, "---") else { return nil }
+        let yamlStart = min(bytes.count, lineEnd(0) + 1)
+        var p = yamlStart
+        while p < bytes.count {
+            let next = min(bytes.count, lineEnd(p) + 1)
+            if isLine(p, "---") { return (yamlStart..<p, next) }
+            if isLine(p, "...") {
+                if next < bytes.count, isLine(next, "---") { return (yamlStart..<p, min(bytes.count, lineEnd(next) + 1)) }
+                return (yamlStart..<p, next)
             }
-            rest = lines.count == 2 ? lines[1] : text[text.endIndex...]
+            p = next
         }
         return nil
     }
@@ -39,9 +48,12 @@ public enum NoteFileFormat {
         func problem(_ line: Int, _ message: String) -> Diagnostic {
             Diagnostic(file: file, line: line, severity: .error, message: message)
         }
-        guard let (yamlText, body) = split(text) else {
+        let bytes = Array(text.utf8)
+        guard let (yamlRange, bodyStart) = split(bytes) else {
             return Parsed(note: nil, diagnostics: [problem(1, "no YAML front matter: the file must start with a '---' line and the front matter must end with another '---' line")])
         }
+        let yamlText = String(decoding: bytes[yamlRange], as: UTF8.self)
+        let body = String(decoding: bytes[bodyStart...], as: UTF8.self)
         // The YAML starts on line 2 of the file.
         let lineOffset = 1
         if let refused = YAMLBudget.problem(in: String(yamlText)) {
@@ -60,10 +72,17 @@ public enum NoteFileFormat {
             return Parsed(note: nil, diagnostics: [problem(2, "broken front matter: \(error)")])
         }
         var reader = NodeReader(file: file, lineOffset: lineOffset)
-        let note = reader.note(from: node, body: String(body), path: path)
+        reader.mapper = SourceMapper(bytes: bytes, yaml: yamlRange)
+        var note = reader.note(from: node, body: body, path: path)
+        if var source = reader.source {
+            source.bytes = bytes
+            source.yaml = yamlRange
+            source.bodyStart = bodyStart
+            note?.source = source
+        }
         var diagnostics = reader.diagnostics
-        if note != nil, let line = MarkdownRenderer.nestingProblem(in: String(body)) {
-            let bodyLine = text[..<body.startIndex].utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        if note != nil, let line = MarkdownRenderer.nestingProblem(in: body) {
+            let bodyLine = bytes[..<bodyStart].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
             diagnostics.append(problem(bodyLine + line - 1,
                 "Markdown nested more than \(MarkdownRenderer.maxNesting) levels deep: the body is shown as plain text"))
         }
@@ -85,8 +104,13 @@ public enum NoteFileFormat {
         }
     }
 
-    /// The file text for `note`: `---`, the front matter, `---`, then `note.body` unchanged.
+    /// The file text for `note`. A note read from a file is rewritten in place (see `renderInPlace`):
+    /// only the fields that changed differ, and evidence or status an earlier version kept in the front
+    /// matter is dropped (it lives in the lock file). Otherwise, or when the change cannot be made in
+    /// place: `---`, the front matter (id, title, release, tags, anchors with symbol, file and lines,
+    /// unknown keys), `---` (or the file's own closing lines), then `note.body` unchanged.
     public static func render(_ note: Note) -> String {
+        if let source = note.source, let text = renderInPlace(note, source) { return text }
         var pairs: [(Node, Node)] = []
         func add(_ key: String, _ value: Node) { pairs.append((Node(key), value)) }
         add("id", Node(note.id.rawValue))
@@ -96,12 +120,15 @@ public enum NoteFileFormat {
             add("tags", .sequence(.init(note.tags.map { scalar($0) }, .implicit, .flow)))
         }
         if !note.anchors.isEmpty { add("anchors", .sequence(.init(note.anchors.map(anchorNode)))) }
-        if !note.status.isEmpty { add("status", .sequence(.init(note.status.map(statusNode)))) }
         var yaml = (try? Yams.serialize(node: .mapping(.init(pairs)), indent: 2, width: -1, allowUnicode: true)) ?? ""
         for (key, value) in note.extra {
             yaml += key + ":" + value
         }
-        return "---\n" + yaml + "---\n" + note.body
+        var closing = "---\n"
+        if let source = note.source {
+            closing = String(decoding: source.bytes[source.yaml.upperBound..<source.bodyStart], as: UTF8.self)
+        }
+        return "---\n" + yaml + closing + note.body
     }
 
     static func scalar(_ s: String) -> Node {
@@ -116,41 +143,6 @@ public enum NoteFileFormat {
         if let s = a.symbol { add("symbol", scalar(s)) }
         add("file", scalar(a.file.rawValue))
         if let l = a.lines { add("lines", Node(l.description)) }
-        if let e = a.evidence {
-            add("kind", scalar(e.kind))
-            add("signature", scalar(e.signature))
-            add("quote", scalar(e.quote))
-            add("context_before", scalar(e.contextBefore))
-            add("context_after", scalar(e.contextAfter))
-            add("body_hash", scalar(e.bodyHash))
-            add("line_hashes", .sequence(.init(e.lineHashes.map { Node($0) }, .implicit, .flow)))
-            if let s = e.symbolLines { add("symbol_lines", Node(s.description)) }
-            if let o = e.offset { add("offset", Node(String(o))) }
-            if !e.bodySketch.isEmpty {
-                add("body_sketch", .sequence(.init(e.bodySketch.map { Node($0) }, .implicit, .flow)))
-                add("body_lines", Node(String(e.bodyLines)))
-            }
-        }
-        return .mapping(.init(pairs))
-    }
-
-    static func statusNode(_ r: AnchorStatusRecord) -> Node {
-        var pairs: [(Node, Node)] = []
-        func add(_ key: String, _ value: Node) { pairs.append((Node(key), value)) }
-        add("anchor", Node(String(r.anchor)))
-        add("release", Node(r.release, Tag(.str), .doubleQuoted))
-        add("status", Node(r.status.rawValue))
-        add("confidence", Node(formatScore(r.confidence)))
-        if !r.agreed.isEmpty { add("agreed", .sequence(.init(r.agreed.map { scalar($0) }, .implicit, .flow))) }
-        if !r.disagreed.isEmpty { add("disagreed", .sequence(.init(r.disagreed.map { scalar($0) }, .implicit, .flow))) }
-        if !r.candidates.isEmpty {
-            add("candidates", .sequence(.init(r.candidates.map { c in
-                var p: [(Node, Node)] = [(Node("file"), scalar(c.file.rawValue)), (Node("lines"), Node(c.lines.description))]
-                if let s = c.symbol { p.append((Node("symbol"), scalar(s))) }
-                p.append((Node("score"), Node(formatScore(c.score))))
-                return .mapping(.init(p))
-            })))
-        }
         return .mapping(.init(pairs))
     }
 
@@ -191,10 +183,22 @@ struct NodeReader {
     let file: RepoPath
     let lineOffset: Int
     var diagnostics: [Diagnostic] = []
+    /// Set for note files: where fields sit, for in-place rewrites (`NoteSource`).
+    var mapper: SourceMapper?
+    var source: NoteSource?
+    /// Front matter keys of anchors that earlier versions wrote (evidence); read, then moved to the lock.
+    static let legacyEvidenceKeys: Set<String> = ["kind", "signature", "quote", "context_before", "context_after", "body_hash",
+                                                  "line_hashes", "symbol_lines", "offset", "body_sketch", "body_lines"]
 
     init(file: RepoPath, lineOffset: Int) {
         self.file = file
         self.lineOffset = lineOffset
+    }
+
+    /// True when `node` is written in flow style (`{...}` / `[...]`).
+    func isFlow(_ node: Node) -> Bool {
+        guard let mapper, let p = mapper.offset(node.mark), p < mapper.yamlEnd else { return false }
+        return mapper.bytes[p] == UInt8(ascii: "{") || mapper.bytes[p] == UInt8(ascii: "[")
     }
 
     mutating func report(_ node: Node?, _ message: String, _ severity: Diagnostic.Severity = .error) {
@@ -233,8 +237,18 @@ struct NodeReader {
         let known: Set<String> = ["id", "title", "release", "tags", "anchors", "status"]
         var values: [String: Node] = [:]
         var extra: [(String, String)] = []
+        var src = NoteSource(bytes: [], yaml: 0..<0, bodyStart: 0, top: [], anchors: [], legacy: [], id: "", title: "",
+                             release: "", tags: [], anchorFields: [], extraKeys: [])
+        var mapped = mapper != nil && !isFlow(node)
         for (k, v) in map {
             guard let key = string(k) else { report(k, "front matter keys must be strings"); continue }
+            if let mapper, mapped {
+                if let entry = mapper.entry(key: key, keyNode: k, value: v, flow: false) {
+                    src.top.append(entry)
+                    if key == "status" { src.legacy.append(mapper.extendingOverBlankLines(entry.lines)) }
+                } else { mapped = false }
+            }
+            if !known.contains(key) { src.extraKeys.append(key) }
             if known.contains(key) {
                 values[key] = v
             } else {
@@ -259,7 +273,12 @@ struct NodeReader {
         note.extra = extra
         if let anchors = values["anchors"] {
             if case let .sequence(seq) = anchors {
-                for item in seq { if let a = anchor(from: item) { note.anchors.append(a) } }
+                for item in seq {
+                    guard let (a, slots, legacy) = anchor(from: item) else { mapped = false; continue }
+                    note.anchors.append(a)
+                    if let slots { src.anchors.append(slots) } else { mapped = false }
+                    src.legacy += legacy
+                }
             } else if string(anchors) != "" {
                 report(anchors, "'anchors' must be a list")
             }
@@ -267,46 +286,81 @@ struct NodeReader {
         if case let .sequence(seq)? = values["status"] {
             for item in seq { if let r = statusRecord(from: item) { note.status.append(r) } }
         }
+        if mapped {
+            src.id = idText
+            src.title = string(values["title"]) ?? ""
+            src.release = note.release
+            src.tags = note.tags
+            src.anchorFields = note.anchors.map { .init(symbol: $0.symbol, file: $0.file.rawValue, lines: $0.lines?.description) }
+            // Fields written in a form the editor does not track are rewritten as a whole.
+            if title.isEmpty || src.title != title { src.title = title }
+            source = src
+        }
         return note
     }
 
-    mutating func anchor(from node: Node) -> NoteAnchor? {
+    /// One anchor, where its fields sit (nil when they cannot be mapped), and the lines of evidence keys
+    /// an earlier version wrote into it.
+    mutating func anchor(from node: Node) -> (NoteAnchor, AnchorSlots?, [Range<Int>])? {
         guard case let .mapping(map) = node else {
             report(node, "each anchor must be a mapping with at least 'file'")
             return nil
         }
         var v: [String: Node] = [:]
-        for (k, value) in map { if let key = string(k) { v[key] = value } }
+        // Yams reports a mapping's style from its end event; the text says it.
+        let flow = isFlow(node)
+        var slots: AnchorSlots? = AnchorSlots(flow: flow, entries: [])
+        var legacy: [Range<Int>] = []
+        for (k, value) in map {
+            guard let key = string(k) else { continue }
+            v[key] = value
+            if let mapper, let entry = mapper.entry(key: key, keyNode: k, value: value, flow: flow) {
+                slots?.entries.append(entry)
+                if Self.legacyEvidenceKeys.contains(key) {
+                    if entry.ownLine, !flow { legacy.append(mapper.extendingOverBlankLines(entry.lines)) } else { slots = nil }
+                }
+            } else {
+                slots = nil
+            }
+        }
         guard let fileText = string(v["file"]), !fileText.isEmpty else {
             report(node, "anchor without 'file'")
             return nil
         }
         var anchor = NoteAnchor(symbol: string(v["symbol"]).flatMap { $0.isEmpty ? nil : $0 },
                                 file: RepoPath(fileText.hasPrefix("./") ? String(fileText.dropFirst(2)) : fileText))
+        if fileText.hasPrefix("./") { slots = nil }
         if let linesNode = v["lines"] {
             if let text = string(linesNode), let span = LineSpan(parsing: text) {
                 anchor.lines = span
+                if span.description != text.trimmingCharacters(in: " \t") { slots = nil }
             } else {
                 report(linesNode, "anchor 'lines' must be 'A-B' with 1 <= A <= B")
             }
         }
-        let evidenceKeys = ["kind", "signature", "quote", "context_before", "context_after", "body_hash", "line_hashes"]
-        if evidenceKeys.contains(where: { v[$0] != nil }) {
+        if Self.legacyEvidenceKeys.contains(where: { v[$0] != nil }) {
+            // Evidence as earlier versions wrote it (the anchored text itself): kept as fingerprints.
             var e = AnchorEvidence()
             e.kind = string(v["kind"]) ?? ""
-            e.signature = string(v["signature"]) ?? ""
-            e.quote = string(v["quote"]) ?? ""
-            e.contextBefore = string(v["context_before"]) ?? ""
-            e.contextAfter = string(v["context_after"]) ?? ""
+            let signature = string(v["signature"]) ?? ""
+            e.signature = signature.isEmpty ? "" : Fingerprint.line(signature[...])
+            let quote = LineTable(text: string(v["quote"]) ?? "")
+            if quote.count > 0 {
+                e.lineHashes = quote.lines.map { Fingerprint.line($0) }
+                e.lineGrams = quote.lines.map { Fingerprint.grams($0) }
+            } else {
+                e.lineHashes = strings(v["line_hashes"], key: "line_hashes")
+            }
+            e.contextBefore = LineTable(text: string(v["context_before"]) ?? "").lines.map { Fingerprint.line($0) }
+            e.contextAfter = LineTable(text: string(v["context_after"]) ?? "").lines.map { Fingerprint.line($0) }
             e.bodyHash = string(v["body_hash"]) ?? ""
-            e.lineHashes = strings(v["line_hashes"], key: "line_hashes")
             e.symbolLines = string(v["symbol_lines"]).flatMap { LineSpan(parsing: $0) }
             e.offset = string(v["offset"]).flatMap { Int($0) }
             e.bodySketch = strings(v["body_sketch"], key: "body_sketch")
             e.bodyLines = string(v["body_lines"]).flatMap { Int($0) } ?? 0
             anchor.evidence = e
         }
-        return anchor
+        return (anchor, slots, legacy)
     }
 
     mutating func statusRecord(from node: Node) -> AnchorStatusRecord? {

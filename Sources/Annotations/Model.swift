@@ -50,22 +50,24 @@ extension String {
     }
 }
 
-/// What `notes add` / `notes capture` record about the code an anchor points at, so that the anchor can
-/// be found again in a later release. The writer of a note leaves it out; capture fills it in.
+/// What `notes capture` records about the code an anchor points at, so that the anchor can be found
+/// again in a later release. It lives in the notes directory's lock file (`notes.lock`, see
+/// `EvidenceLock`), never in the note, and holds fingerprints only: no text of the anchored code.
 public struct AnchorEvidence: Hashable, Codable, Sendable {
     /// The symbol's kind (`function`, `kernel`, ...), "" for file anchors.
     public var kind: String
-    /// The symbol's signature as the indexer reported it.
+    /// Fingerprint of the symbol's signature as the indexer reported it ("" when none).
     public var signature: String
-    /// The anchored lines (snippets) or the symbol's first lines, each ending in `\n`.
-    public var quote: String
-    /// Up to `AnchorCapture.contextLines` lines before / after the quote.
-    public var contextBefore: String
-    public var contextAfter: String
+    /// Fingerprints of each anchored line (snippets) or of the symbol's first lines.
+    public var lineHashes: [String]
+    /// Per anchored line: `-` for a line too plain to identify code, else a 64-hex-digit sketch of its
+    /// character pairs (32 one-byte min-hashes) that estimates how similar an edited line is.
+    public var lineGrams: [String]
+    /// Fingerprints of up to `AnchorCapture.contextLines` lines before / after the anchored lines.
+    public var contextBefore: [String]
+    public var contextAfter: [String]
     /// Fingerprint of the whole symbol body (normalized, see `Fingerprint.block`); "" for file anchors.
     public var bodyHash: String
-    /// Fingerprints of each quoted line.
-    public var lineHashes: [String]
     /// The enclosing symbol's lines when captured (the last known location of the symbol).
     public var symbolLines: LineSpan?
     /// For snippets: the snippet's first line minus the symbol's first line.
@@ -75,17 +77,17 @@ public struct AnchorEvidence: Hashable, Codable, Sendable {
     /// Number of distinct informative lines in the body (the sketch's population).
     public var bodyLines: Int
 
-    public init(kind: String = "", signature: String = "", quote: String = "", contextBefore: String = "",
-                contextAfter: String = "", bodyHash: String = "", lineHashes: [String] = [],
+    public init(kind: String = "", signature: String = "", lineHashes: [String] = [], lineGrams: [String] = [],
+                contextBefore: [String] = [], contextAfter: [String] = [], bodyHash: String = "",
                 symbolLines: LineSpan? = nil, offset: Int? = nil, bodySketch: [String] = [], bodyLines: Int = 0)
     {
         self.kind = kind
         self.signature = signature
-        self.quote = quote
+        self.lineHashes = lineHashes
+        self.lineGrams = lineGrams
         self.contextBefore = contextBefore
         self.contextAfter = contextAfter
         self.bodyHash = bodyHash
-        self.lineHashes = lineHashes
         self.symbolLines = symbolLines
         self.offset = offset
         self.bodySketch = bodySketch
@@ -101,8 +103,17 @@ public struct NoteAnchor: Hashable, Codable, Sendable {
     public var file: RepoPath
     /// A snippet's lines (1-based inclusive); nil means the whole symbol (or file).
     public var lines: LineSpan?
-    /// Captured evidence; nil until `notes capture` ran.
+    /// Captured evidence (from the lock file); nil until `notes capture` ran. Not part of the note file.
     public var evidence: AnchorEvidence?
+    /// The release `evidence` was captured in, when known (lock file).
+    public var evidenceRelease: String?
+    /// Whether a person must check the note against this anchor's code (lock file); nil: never asked.
+    public var review: ReviewState?
+    /// Why a review is needed, or when it was checked, in words.
+    public var reviewNote: String?
+
+    /// True when the note's prose was written for code that has changed since and no one checked it.
+    public var needsReview: Bool { review == .needed }
 
     public init(symbol: String? = nil, file: RepoPath, lines: LineSpan? = nil, evidence: AnchorEvidence? = nil) {
         self.symbol = symbol
@@ -195,6 +206,11 @@ public struct Note: Sendable {
     public var path: String
     /// Front matter keys Marginalia does not know, kept in order so a rewrite keeps them.
     var extra: [(key: String, yaml: String)]
+    /// The file as read, so a rewrite changes only the fields that changed (nil for new notes).
+    var source: NoteSource?
+    /// True when the front matter carries evidence or status an earlier version wrote there (the next
+    /// save moves it to the lock file).
+    public var hasLegacyFrontMatter: Bool { !(source?.legacy.isEmpty ?? true) }
 
     public init(id: NoteID, title: String, release: String = "", tags: [String] = [], anchors: [NoteAnchor] = [],
                 status: [AnchorStatusRecord] = [], body: String = "", path: String = "")
@@ -208,6 +224,7 @@ public struct Note: Sendable {
         self.body = body
         self.path = path
         self.extra = []
+        self.source = nil
     }
 }
 

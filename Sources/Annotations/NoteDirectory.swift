@@ -84,6 +84,12 @@ public struct NoteDirectory: Sendable {
             let parsed = NoteFileFormat.parse(text: text, path: rel, displayPath: display(rel))
             set.diagnostics += parsed.diagnostics
             guard let note = parsed.note else { continue }
+            // An id that is not [a-z0-9-] names pages and links: such a note is not loaded at all.
+            if !note.id.isWellFormed {
+                set.diagnostics.append(Diagnostic(file: RepoPath(display(rel)), line: 2, severity: .error,
+                                                  message: "note skipped: its id is not a well-formed note id"))
+                continue
+            }
             if let first = firstPath[note.id] {
                 set.diagnostics.append(Diagnostic(file: RepoPath(display(rel)), line: 2, severity: .error,
                                                   message: "duplicate id '\(note.id)': already used by \(display(first)); this note is skipped"))
@@ -91,6 +97,12 @@ public struct NoteDirectory: Sendable {
             }
             firstPath[note.id] = rel
             set.notes.append(note)
+        }
+        do {
+            try EvidenceLock.read(in: root).apply(to: &set.notes)
+        } catch {
+            set.diagnostics.append(Diagnostic(file: RepoPath(display(EvidenceLock.fileName)), line: 0, severity: .error,
+                                              message: "\(error)"))
         }
         if FileManager.default.fileExists(atPath: root.appendingPathComponent("tours").path) {
             for rel in files(withSuffix: ".yaml", under: "tours") + files(withSuffix: ".yml", under: "tours") {
@@ -111,10 +123,27 @@ public struct NoteDirectory: Sendable {
         return set
     }
 
-    /// Writes `notes` to their files (`Note.path`, relative to the root), all or none: see `NoteTransaction`.
-    public func save(_ notes: [Note], hooks: NoteTransaction.Hooks = .init()) throws {
-        let files = notes.map { (path: $0.path, text: NoteFileFormat.render($0)) }
-        try NoteTransaction.write(files, in: root, hooks: hooks)
+    /// Writes `notes` to their files (`Note.path`, relative to the root) and their evidence, status and
+    /// review state to the lock file, all or none: see `NoteTransaction`. Files whose text would not
+    /// change are not written. Returns the number of note files written.
+    @discardableResult
+    public func save(_ notes: [Note], hooks: NoteTransaction.Hooks = .init()) throws -> Int {
+        var files: [(path: String, text: String)] = []
+        for n in notes {
+            let text = NoteFileFormat.render(n)
+            if let source = n.source, Array(text.utf8) == source.bytes,
+               FileManager.default.fileExists(atPath: root.appendingPathComponent(n.path).path) { continue }
+            files.append((n.path, text))
+        }
+        let written = files.count
+        let old = try EvidenceLock.read(in: root)
+        var lock = old
+        lock.record(notes)
+        if lock != old || !FileManager.default.fileExists(atPath: root.appendingPathComponent(EvidenceLock.fileName).path) && !lock.notes.isEmpty {
+            files.append((EvidenceLock.fileName, lock.text()))
+        }
+        if !files.isEmpty { try NoteTransaction.write(files, in: root, hooks: hooks) }
+        return written
     }
 }
 

@@ -46,6 +46,8 @@ public final class Reanchorer {
     var postings: [UInt64: [Int32]]?
     var linePostings: [UInt64: [(file: Int32, line: Int32)]]?
     var knownFiles: [RepoPath] = []
+    var destinations: [RepoPath: RepoPath?] = [:]
+    var byLast: [String: [Int]] = [:]
 
     /// `previous`: the symbols of the release the anchors were captured in, when available; it lets
     /// re-anchoring refuse to move a note onto code that has its own continuing identity.
@@ -156,7 +158,7 @@ public final class Reanchorer {
 
     // MARK: Symbols
 
-    enum Route { case qualifiedName, localName, similarity }
+    enum Route { case qualifiedName, localName, similarity, oldFileNamesIt, fileMove }
 
     struct SymbolHit {
         var index: Int
@@ -185,6 +187,24 @@ public final class Reanchorer {
             if ranked.count == 1 { return .found(ranked[0]) }
             let sameFile = ranked.filter { target.symbols[$0.index].file == a.file }
             if sameFile.count == 1 { return .found(sameFile[0]) }
+            // Overloads in one file: the equally similar ones are told apart by the unchanged place,
+            // then by the signature, then by the order of definition (the k-th overload stays k-th).
+            let pool = sameFile.isEmpty ? ranked : sameFile
+            let top = pool.filter { $0.sim >= pool.map(\.sim).max()! - 1e-9 }
+            if top.count > 1 {
+                if let old = e.symbolLines {
+                    let same = top.filter { span(of: $0.index) == old }
+                    if same.count == 1 { return .found(same[0]) }
+                }
+                if !e.signature.isEmpty {
+                    let sig = top.filter { Fingerprint.line(target.symbols[$0.index].signature[...]) == e.signature }
+                    if sig.count == 1 { return .found(sig[0]) }
+                }
+                if let old = e.symbolLines, let k = overloadOrdinal(qn, a.file, old), top.count == pool.count {
+                    let ordered = pool.sorted { target.symbols[$0.index].range.start.line < target.symbols[$1.index].range.start.line }
+                    if k < ordered.count, previousOverloadCount(qn, a.file) == ordered.count { return .found(ordered[k]) }
+                }
+            }
             if ranked[0].sim - ranked[1].sim >= 0.1 || rank(ranked[0], a, e) - rank(ranked[1], a, e) >= 0.1 {
                 return .found(ranked[0])
             }
@@ -193,7 +213,7 @@ public final class Reanchorer {
         // 2. Same name inside its module: the file was renamed or moved.
         let local = Self.localName(qn, file: a.file)
         let localIndices: [Int] = (byLocal[local] ?? []).filter { (i: Int) -> Bool in
-            !isClaimed(i, by: qn) && kindsCompatible(e.kind, target.symbols[i].kind)
+            admissible(i, for: qn, file: a.file) && kindsCompatible(e.kind, target.symbols[i].kind)
         }
         var localHits: [SymbolHit] = localIndices.map { SymbolHit(index: $0, sim: similarity(e, $0), route: .localName) }
         localHits = localHits.filter { (h: SymbolHit) -> Bool in h.sim >= 0.5 || (e.bodySketch.isEmpty && h.sim > 0) }
@@ -202,10 +222,32 @@ public final class Reanchorer {
             if localHits.count == 1 || best.sim - localHits[1].sim >= 0.15 { return .found(best) }
             return .ambiguous(Array(localHits.prefix(3)))
         }
+        // The only symbol of that name, and the old file (still there) names it: it uses the code
+        // that moved, however much it was edited since.
+        if localIndices.count == 1, table(a.file) != nil, fileNamesDestination(a.file, localIndices[0]) {
+            let h = SymbolHit(index: localIndices[0], sim: similarity(e, localIndices[0]), route: .oldFileNamesIt)
+            if h.sim > 0.1 || e.bodySketch.isEmpty { return .found(h) }
+        }
+        // The file is gone and most of its symbols went to one file: the one symbol of the same name
+        // there is this one, even heavily edited.
+        if let dest = destination(of: a.file) {
+            var there = localIndices.filter { target.symbols[$0].file == dest }
+            if there.isEmpty {
+                // The class was renamed with its file: the one member of that name there.
+                there = (byFile[dest] ?? []).filter { (i: Int) -> Bool in
+                    Self.lastComponent(target.symbols[i].qualifiedName) == oldName
+                        && kindsCompatible(e.kind, target.symbols[i].kind) && admissible(i, for: qn, file: a.file)
+                }
+            }
+            if there.count == 1 {
+                let h = SymbolHit(index: there[0], sim: similarity(e, there[0]), route: .fileMove)
+                if h.sim > 0.1 || e.bodySketch.isEmpty { return .found(h) }
+            }
+        }
         // 3. Body similarity over the whole new index (renamed symbols, renamed classes).
         guard e.bodyLines >= 3 else { return .missing(nil) }
         var hits = similarityCandidates(e)
-            .filter { !isClaimed($0, by: qn) && kindsCompatible(e.kind, target.symbols[$0].kind) }
+            .filter { admissible($0, for: qn, file: a.file) && kindsCompatible(e.kind, target.symbols[$0].kind) }
             .map { SymbolHit(index: $0, sim: similarity(e, $0), route: .similarity) }
         hits.sort { $0.sim > $1.sim || $0.sim == $1.sim && $0.index < $1.index }
         guard let best = hits.first else { return .missing(nil) }
@@ -225,7 +267,7 @@ public final class Reanchorer {
         var r = h.sim
         if s.file == a.file { r += 0.05 }
         if let old = e.symbolLines { r -= min(0.04, Double(abs(s.range.start.line - old.start)) / 100_000) }
-        if !e.signature.isEmpty, s.signature == e.signature { r += 0.02 }
+        if !e.signature.isEmpty, !s.signature.isEmpty, Fingerprint.line(s.signature[...]) == e.signature { r += 0.02 }
         return r
     }
 
@@ -238,8 +280,14 @@ public final class Reanchorer {
         var context: Double
     }
 
-    static func hashes(_ text: String) -> [UInt64] {
-        LineTable(text: text).hashes
+    /// Parses stored hex fingerprints (malformed entries never match a line).
+    static func hashes(_ hex: [String]) -> [UInt64] {
+        hex.map { UInt64($0, radix: 16) ?? 0 }
+    }
+
+    /// Whether each anchored line is too plain to identify code (see `AnchorEvidence.lineGrams`).
+    static func trivialLines(_ e: AnchorEvidence) -> [Bool] {
+        e.lineHashes.indices.map { i in i < e.lineGrams.count ? e.lineGrams[i] == "-" : false }
     }
 
     /// Fraction of context lines that agree around `span` in `t`.
@@ -295,24 +343,25 @@ public final class Reanchorer {
     /// Best fuzzy placements of the quote in `scope`: line-level alignment (weighted LCS) over windows.
     /// Returns the best match and the best one not overlapping it.
     func fuzzyMatches(_ e: AnchorEvidence, _ t: LineTable, _ scope: LineSpan) -> (QuoteMatch?, QuoteMatch?) {
-        let qt = LineTable(text: e.quote)
-        let m = qt.count
+        let qHashes = Self.hashes(e.lineHashes)
+        let qTrivial = Self.trivialLines(e)
+        let m = qHashes.count
         let lo = max(1, scope.start), hi = min(t.count, scope.end)
         guard m > 0, lo <= hi else { return (nil, nil) }
-        let weights = qt.trivial.map { $0 ? 0.2 : 1.0 }
+        let weights = qTrivial.map { $0 ? 0.2 : 1.0 }
         let totalWeight = weights.reduce(0, +)
-        let qNorm = qt.lines.map { Self.bigrams(Fingerprint.normalize($0)) }
+        let qGrams: [[UInt8]?] = qHashes.indices.map { i in i < e.lineGrams.count ? Fingerprint.parseGrams(e.lineGrams[i]) : nil }
         let n = hi - lo + 1
         // sim[i][j]: quote line i vs scope line lo + j
         var sim = [[Double]](repeating: [Double](repeating: 0, count: n), count: m)
-        var lineGrams: [[UInt32]?] = Array(repeating: nil, count: n)
+        var lineGrams: [[UInt8]?] = Array(repeating: nil, count: n)
         for j in 0..<n {
             let line = lo + j
             for i in 0..<m {
-                if t.hashes[line - 1] == qt.hashes[i] { sim[i][j] = 1; continue }
-                if qt.trivial[i] || t.trivial[line - 1] { continue }
-                if lineGrams[j] == nil { lineGrams[j] = Self.bigrams(Fingerprint.normalize(t.lines[line - 1])) }
-                let d = Self.dice(qNorm[i], lineGrams[j]!)
+                if t.hashes[line - 1] == qHashes[i] { sim[i][j] = 1; continue }
+                guard !qTrivial[i], !t.trivial[line - 1], let q = qGrams[i] else { continue }
+                if lineGrams[j] == nil { lineGrams[j] = Fingerprint.gramBytes(Fingerprint.normalize(t.lines[line - 1])) }
+                let d = Fingerprint.gramDice(q, lineGrams[j]!)
                 if d >= 0.6 { sim[i][j] = d }
             }
         }
@@ -360,7 +409,7 @@ public final class Reanchorer {
     /// Finds the quote in `scope`: exact first (disambiguated by context, then by position inside the
     /// enclosing symbol), then fuzzy.
     func findQuote(_ e: AnchorEvidence, _ t: LineTable, _ scope: LineSpan, expectedStart: Int?, fuzzy: Bool) -> QuoteOutcome {
-        let q = Self.hashes(e.quote)
+        let q = Self.hashes(e.lineHashes)
         let spans = exactMatches(q, t, scope)
         if !spans.isEmpty {
             let matches = spans.map { QuoteMatch(span: $0, score: 1, exact: true, context: contextAgreement(e, $0, t)) }
@@ -403,6 +452,8 @@ public final class Reanchorer {
             let viaQN = d.route == .qualifiedName
             if let c = claims[newQN] {
                 if c.old == old { continue }
+                // Identical duplicates (two old files' copies folded into one) may share it.
+                if c.sim == 1, d.sim == 1 { continue }
                 if c.viaQN { continue }
                 if viaQN || d.sim > c.sim { claims[newQN] = (old, d.sim, viaQN) }
             } else {
@@ -412,7 +463,7 @@ public final class Reanchorer {
         for k in drafts.indices {
             let d = drafts[k]
             guard d.resolution.status.isAttached, let newQN = d.newSymbolKey, let old = d.resolution.anchorOld.symbol,
-                  let c = claims[newQN], c.old != old else { continue }
+                  let c = claims[newQN], c.old != old, !(c.sim == 1 && d.sim == 1) else { continue }
             var r = d.resolution
             r.candidates = [AnchorCandidate(file: r.file, lines: r.lines ?? LineSpan(1, 1), symbol: r.symbol, score: d.sim)]
             r.disagreed.append("one-to-one: \(newQN) matches \(c.old) better")
@@ -504,10 +555,13 @@ public final class Reanchorer {
                           suggestion: suggestion.map(candidate))
         case let .found(hit):
             let s = target.symbols[hit.index]
+            let oldLast = Self.lastComponent(qn)
             let newSpan = span(of: hit.index)
             switch hit.route {
             case .qualifiedName: agreed.append("qualified name")
             case .localName: agreed.append("qualified name without module path"); disagreed.append("module path")
+            case .oldFileNamesIt: agreed.append("the only symbol of that name, and the old file names it"); disagreed.append("module path")
+            case .fileMove: agreed.append("the only \(oldLast) in the file the old file's symbols went to"); disagreed.append("qualified name")
             case .similarity: agreed.append("body similarity \(formatScore(hit.sim))"); disagreed.append("qualified name")
             }
             if s.file == a.file { agreed.append("file") } else { disagreed.append("file") }
@@ -518,6 +572,7 @@ public final class Reanchorer {
             switch hit.route {
             case .qualifiedName: confidence = identical ? 1 : 0.75 + 0.2 * hit.sim
             case .localName: confidence = 0.65 + 0.3 * hit.sim
+            case .oldFileNamesIt, .fileMove: confidence = 0.62 + 0.3 * hit.sim
             case .similarity: confidence = 0.6 + 0.35 * (hit.sim - 0.55) / 0.45
             }
             if a.form == .symbol {
@@ -623,8 +678,8 @@ public final class Reanchorer {
 
     /// Exact occurrences of the quote anywhere in the indexed files (for suggestions only).
     func globalExact(_ e: AnchorEvidence) -> [(file: RepoPath, lines: LineSpan)] {
-        let q = Self.hashes(e.quote)
-        guard let first = q.first(where: { _ in true }) else { return [] }
+        let q = Self.hashes(e.lineHashes)
+        guard !q.isEmpty else { return [] }
         if linePostings == nil {
             var p: [UInt64: [(file: Int32, line: Int32)]] = [:]
             for (fi, f) in knownFiles.enumerated() {
@@ -634,11 +689,9 @@ public final class Reanchorer {
             linePostings = p
         }
         // Use the first informative line of the quote as the key.
-        let qt = LineTable(text: e.quote)
-        guard let k = qt.trivial.firstIndex(of: false) else { return [] }
-        _ = first
+        guard let k = Self.trivialLines(e).firstIndex(of: false) else { return [] }
         var out: [(file: RepoPath, lines: LineSpan)] = []
-        for (fi, line) in linePostings?[qt.hashes[k]] ?? [] {
+        for (fi, line) in linePostings?[q[k]] ?? [] {
             let f = knownFiles[Int(fi)]
             let start = Int(line) - k
             guard start >= 1, let t = table(f) else { continue }

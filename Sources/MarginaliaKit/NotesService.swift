@@ -36,13 +36,20 @@ public enum NotesService {
     /// (a fetched release in the cache that was indexed): it keeps re-anchoring from moving a note
     /// onto code that carries another symbol's name over.
     public static func previousSymbols(release: String) -> [Symbol]? {
+        previousSnapshot(release: release)?.symbols
+    }
+
+    /// The release the notes were written against as a snapshot (symbols and files), when its
+    /// checkout is in the cache and indexed: anchors are validated and evidence captured against it.
+    public static func previousSnapshot(release: String) -> ReleaseSnapshot? {
         guard !release.isEmpty else { return nil }
         let root = IndexLocation.cacheDirectory.appendingPathComponent("vllm/vllm-\(release)")
         let db = IndexLocation.defaultIndex(forCheckout: root)
-        guard FileManager.default.fileExists(atPath: db), let store = try? IndexStore(path: db, readOnly: true) else {
+        guard FileManager.default.fileExists(atPath: db), let store = try? IndexStore(path: db, readOnly: true),
+              let symbols = try? store.allSymbols() else {
             return nil
         }
-        return try? store.allSymbols()
+        return ReleaseSnapshot(release: release, symbols: symbols, checkout: DirectoryCheckout(root: root))
     }
 
     /// `notes add`: a new note file whose anchor is captured from the index; returns its path.
@@ -77,6 +84,7 @@ public enum NotesService {
             anchor = try AnchorCapture.capture(symbol: sym, lines: nil, fileText: text)
             defaultTitle = sym.qualifiedName
         }
+        anchor.evidenceRelease = snapshot.release
         let finalTitle = title ?? defaultTitle
         let directory = NoteDirectory(root: notes)
         let existing = Set(directory.load().notes.map(\.id.rawValue))
@@ -137,7 +145,7 @@ public enum NotesService {
         let arr: [[String: Any]] = notes.map { n in
             ["id": n.id.rawValue, "title": n.title,
              "anchors": n.anchors.map { a -> [String: Any] in
-                 var o: [String: Any] = ["file": a.file.rawValue]
+                 var o: [String: Any] = ["file": a.file.rawValue, "needs_review": a.needsReview]
                  if let s = a.symbol { o["symbol"] = s }
                  if let l = a.lines { o["start"] = l.start; o["end"] = l.end }
                  return o

@@ -156,11 +156,19 @@ public enum SiteBuilder {
         // Notes, re-anchored against this checkout (the drift page and the notes beside the code).
         progress.progress(phase: "site", done: 0, total: 0, current: "re-anchoring notes")
         let allNotes = NoteDirectory(root: options.notes).load(), noteRelease = options.noteRelease ?? release
-        let noteSet = NoteReleases.select(allNotes, for: noteRelease), companions = ReleaseDrift.companions(of: noteSet)
+        var noteSet = NoteReleases.select(allNotes, for: noteRelease)
+        let companions = ReleaseDrift.companions(of: noteSet)
         diagnostics += noteSet.diagnostics
         let snapshot = ReleaseSnapshot(release: release, symbols: all, checkout: DirectoryCheckout(root: root))
-        let results = NoteMigration.check(ReleaseDrift.withEvidence(noteSet.notes, snapshot: snapshot), against: snapshot,
-                                          previous: NotesService.previousSymbols(release: noteSet.notes.first?.release ?? ""))
+        // Every anchor is validated against its note's release (this checkout, or an index of that
+        // release in the cache); anchors without evidence get it captured in memory, or a diagnostic
+        // that says what to run.
+        let previous = NotesService.previousSnapshot(release: noteSet.notes.first { $0.release != release }?.release ?? "")
+        let (prepared, firstUse) = FirstUse.prepare(noteSet.notes, sources: [snapshot] + (previous.map { [$0] } ?? []),
+                                                    displayPrefix: options.notes.lastPathComponent)
+        noteSet.notes = prepared
+        diagnostics += firstUse
+        let results = NoteMigration.check(noteSet.notes, against: snapshot, previous: previous?.symbols)
             + ReleaseDrift.check(companions, against: snapshot)
         var resolutionByNote: [String: [Int: AnchorResolution]] = [:]
         for r in results { resolutionByNote[r.note.rawValue, default: [:]][r.anchor] = r.resolution }
@@ -178,14 +186,16 @@ public enum SiteBuilder {
                 let status = res.status
                 let placed = res.status.isAttached ? res.anchor : a
                 let span = placed.lines.map { $0.start...$0.end } ?? placed.evidence?.symbolLines.map { $0.start...$0.end } ?? old
+                let review = a.needsReview || NoteMigration.needsReview(res, old: a)
                 anchors.append(SiteRenderer.NoteAnchor(
                     file: placed.file, lines: span, symbol: placed.symbol.flatMap(siteID), status: status,
-                    confidence: res.confidence, previousFile: a.file, previousLines: old))
+                    confidence: res.confidence, previousFile: a.file, previousLines: old, needsReview: review))
                 drift.append(DriftResult(note: SiteNoteID(n.id.rawValue), noteTitle: n.title, fromVersion: n.release,
                                          toVersion: release, status: status, confidence: res.confidence, oldFile: a.file,
                                          oldLines: old, newFile: res.status.isAttached ? placed.file : nil,
                                          newLines: res.status.isAttached ? span : nil,
                                          evidence: (res.agreed.map { "+" + $0 } + res.disagreed.map { "-" + $0 }).joined(separator: ", ")))
+                drift[drift.count - 1].needsReview = review
             }
             notes.append(SiteNote(id: SiteNoteID(n.id.rawValue), title: n.title, tags: n.tags, body: placeholder,
                                   bodyText: n.body, anchors: anchors))

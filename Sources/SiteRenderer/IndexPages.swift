@@ -198,7 +198,8 @@ extension SiteBuild {
         let rows: [Node] = results.map { d in
             el("tr", [.cls("status-\(d.status.rawValue)")], [
                 el("td", [], [noteLink(d.note, text: d.noteTitle, from: path)]),
-                el("td", [], [el("span", [.cls("status status-\(d.status.rawValue)")], text: d.status.rawValue)]),
+                el("td", [], [el("span", [.cls("status status-\(d.status.rawValue)")], text: d.status.rawValue),
+                               d.needsReview ? el("span", [.cls("status needs-review")], text: " needs review") : .empty]),
                 el("td", [.cls("num")], [confidenceLabel(d.confidence)]),
                 el("td", [], text: "\(d.oldFile.rawValue):\(d.oldLines.lowerBound)–\(d.oldLines.upperBound)"),
                 el("td", [], [d.newFile.map { f in

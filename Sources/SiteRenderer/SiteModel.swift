@@ -217,10 +217,14 @@ public struct NoteAnchor: Hashable, Sendable {
     /// For moved/edited/orphaned anchors: where the note was before ("" / nil when unknown).
     public var previousFile: RepoPath?
     public var previousLines: ClosedRange<Int>?
+    /// The note was written for code that changed since and no one has checked it (`notes review`).
+    public var needsReview: Bool = false
 
     public init(file: RepoPath, lines: ClosedRange<Int>, symbol: SiteSymbolID? = nil, status: AnchorStatus = .exact,
-                confidence: Double = 1, previousFile: RepoPath? = nil, previousLines: ClosedRange<Int>? = nil)
+                confidence: Double = 1, previousFile: RepoPath? = nil, previousLines: ClosedRange<Int>? = nil,
+                needsReview: Bool = false)
     {
+        self.needsReview = needsReview
         self.file = file
         self.lines = lines
         self.symbol = symbol
@@ -373,6 +377,8 @@ public struct DriftResult: Sendable {
     public var newLines: ClosedRange<Int>?
     /// Why the re-anchorer decided so, in words.
     public var evidence: String
+    /// The note was written for code that changed since and no one has checked it.
+    public var needsReview: Bool = false
 
     public init(note: SiteNoteID, noteTitle: String, fromVersion: String = "", toVersion: String = "",
                 status: AnchorStatus, confidence: Double, oldFile: RepoPath, oldLines: ClosedRange<Int>,

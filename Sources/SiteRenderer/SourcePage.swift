@@ -140,7 +140,15 @@ extension SiteBuild {
 
     /// "moved from X", "edited", "orphaned" with the confidence; nothing for an exact anchor.
     func statusBadge(_ a: NoteAnchor) -> Node {
-        guard a.status != .exact else { return .empty }
+        let review: Node = a.needsReview
+            ? el("span", [.cls("status needs-review"), Attribute("title", "Written for code that changed since; not checked yet")],
+                 text: "needs review") : .empty
+        guard a.status != .exact else { return review }
+        if a.needsReview { return .group([plainStatusBadge(a), .text(" "), review]) }
+        return plainStatusBadge(a)
+    }
+
+    func plainStatusBadge(_ a: NoteAnchor) -> Node {
         var text = a.status.rawValue
         if let pf = a.previousFile, let pl = a.previousLines, a.status.isAttached {
             text += pf == a.file ? " from L\(pl.lowerBound)–\(pl.upperBound)" : " from \(pf.rawValue):\(pl.lowerBound)"

@@ -24,9 +24,9 @@ struct NotesOptions: ParsableArguments {
 
 struct NotesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "notes", abstract: "Study notes attached to code: add, list, show, check, migrate, capture, lint.",
+        commandName: "notes", abstract: "Study notes attached to code: add, list, show, check, migrate, capture, lint, review.",
         subcommands: [NotesAdd.self, NotesList.self, NotesShow.self, NotesCheck.self, NotesMigrate.self,
-                      NotesCapture.self, NotesLint.self])
+                      NotesCapture.self, NotesLint.self, NotesReview.self, NotesTidy.self])
 }
 
 /// Prints a notes command's output and exits with its status.
@@ -72,7 +72,9 @@ struct NotesList: ParsableCommand {
             } else {
                 for n in list {
                     out.line("\(n.id)  \(n.title)")
-                    for a in n.anchors { out.line("    \(NotesService.anchorText(a))") }
+                    for a in n.anchors {
+                        out.line("    \(NotesService.anchorText(a))" + (a.needsReview ? "  [needs review: \(a.reviewNote ?? "code changed")]" : ""))
+                    }
                 }
             }
             out.flush()
@@ -94,7 +96,9 @@ struct NotesShow: ParsableCommand {
             var out = Output()
             out.line("# \(n.title)")
             out.line("id: \(n.id)   release: \(n.release)   tags: \(n.tags.joined(separator: ", "))")
-            for a in n.anchors { out.line("anchor: \(NotesService.anchorText(a))") }
+            for a in n.anchors {
+                out.line("anchor: \(NotesService.anchorText(a))" + (a.needsReview ? "  [needs review: \(a.reviewNote ?? "code changed")]" : ""))
+            }
             for s in n.status {
                 out.line("status (anchor \(s.anchor), \(s.release)): \(s.status.rawValue) \(String(format: "%.2f", s.confidence))")
             }
@@ -108,8 +112,8 @@ struct NotesShow: ParsableCommand {
 struct CheckoutArguments: ParsableArguments {
     @Argument(help: "The checkout of the release to re-anchor against (indexed first if needed).") var checkout: String
     @Option(name: .customLong("db"), help: "The index of that checkout (default: its own index).") var db: String?
-    @Flag(help: "JSON: a list of {id, status, file, start, end, symbol, confidence}.") var json = false
-    @Flag(help: "Exit non-zero when any note is ambiguous or orphaned.") var strict = false
+    @Flag(help: "JSON: {header, legend, anchors: [{id, anchor, status, confidence, oldFile, oldStart, oldEnd, oldSymbol, file, start, end, symbol, agreed, disagreed, candidates, needsReview}], diagnostics, linksRewritten, linksDangling}.") var json = false
+    @Flag(help: "Exit non-zero when any anchor is ambiguous or orphaned, or on any warning.") var strict = false
 
     func snapshot() throws -> ReleaseSnapshot {
         let store = try NotesService.indexedStore(checkout: checkout, database: db, progress: TerminalProgress())
@@ -123,13 +127,24 @@ struct NotesCheck: ParsableCommand {
     @OptionGroup var notes: NotesOptions
     func run() throws {
         try runReporting {
+            var clock = DispatchTime.now().uptimeNanoseconds
+            func trace(_ label: String) {
+                let now = DispatchTime.now().uptimeNanoseconds
+                if ProcessInfo.processInfo.environment["MARGINALIA_TRACE"] != nil {
+                    FileHandle.standardError.write(Data("notes check: \(label) \(Double(now - clock) / 1e9) s\n".utf8))
+                }
+                clock = now
+            }
             let snapshot = try target.snapshot()
-            var set = notes.directory(for: snapshot.release).load()
-            set.notes = ReleaseDrift.withEvidence(set.notes, snapshot: snapshot)
+            trace("target index read")
+            let set = notes.directory(for: snapshot.release).load()
+            trace("notes loaded")
             let release = set.notes.first?.release ?? ""
-            let out = NotesCommands.check(set, target: snapshot,
-                                          previous: NotesService.previousSymbols(release: release),
-                                          json: target.json, strict: target.strict)
+            let previous = NotesService.previousSnapshot(release: release)
+            trace("notes' release index read")
+            let out = NotesCommands.check(set, target: snapshot, previous: previous,
+                                          json: target.json, strict: target.strict, displayPrefix: notes.notes)
+            trace("checked")
             try finish(out)
         }
     }
@@ -139,21 +154,22 @@ struct NotesMigrate: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Re-anchor every note to another release; writes all note files or none.")
     @OptionGroup var target: CheckoutArguments
     @OptionGroup var notes: NotesOptions
+    @Flag(help: "Record that you checked the notes whose code changed (no 'needs review').") var accept = false
     func run() throws {
         try runReporting {
             let snapshot = try target.snapshot()
             let dir = notes.directory(for: snapshot.release)
             let release = dir.load().notes.first?.release ?? ""
             let out = try NotesCommands.migrate(dir, target: snapshot,
-                                                previous: NotesService.previousSymbols(release: release),
-                                                json: target.json, strict: target.strict)
+                                                previous: NotesService.previousSnapshot(release: release),
+                                                json: target.json, strict: target.strict, accept: accept)
             try finish(out)
         }
     }
 }
 
 struct NotesCapture: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "capture", abstract: "Fill in anchor evidence (quoted lines, fingerprints) from the indexed release the notes are written against.")
+    static let configuration = CommandConfiguration(commandName: "capture", abstract: "Record anchor evidence (fingerprints, in NOTES/notes.lock) from the indexed release the notes are written against.")
     @Flag(help: "Recapture every anchor, not only those without evidence.") var force = false
     @OptionGroup var notes: NotesOptions
     @OptionGroup var database: DatabaseOptions
@@ -168,15 +184,37 @@ struct NotesCapture: ParsableCommand {
 }
 
 struct NotesLint: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "lint", abstract: "Check front matter, ids and [[links]] against the index.")
+    static let configuration = CommandConfiguration(commandName: "lint", abstract: "Check front matter, ids, every anchor (file, symbol, lines) and [[links]] against the index.")
+    @Flag(help: "Exit non-zero on warnings too.") var strict = false
     @OptionGroup var notes: NotesOptions
     @OptionGroup var database: DatabaseOptions
     func run() throws {
         try runReporting {
             let store = try database.store()
             let out = NotesCommands.lint(notes.directory(for: try store.meta("release")).load(), lookup: try StoreSymbolLookup(store: store),
-                                         displayPrefix: notes.notes)
+                                         snapshot: try NotesService.snapshot(store: store), displayPrefix: notes.notes,
+                                         strict: strict)
             try finish(out)
         }
+    }
+}
+
+struct NotesReview: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "review", abstract: "Record that you checked a note against its anchors' current code (clears 'needs review').")
+    @Argument(help: "The note's id.") var id: String
+    @Option(help: "Only this anchor (0-based index in the note's anchors).") var anchor: Int?
+    @OptionGroup var notes: NotesOptions
+    func run() throws {
+        try runReporting {
+            try finish(try NotesCommands.review(notes.directory, id: NoteID(id), anchor: anchor))
+        }
+    }
+}
+
+struct NotesTidy: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tidy", abstract: "Move evidence and status that older versions wrote into note front matter to NOTES/notes.lock.")
+    @OptionGroup var notes: NotesOptions
+    func run() throws {
+        try runReporting { try finish(try NotesCommands.tidy(notes.directory)) }
     }
 }

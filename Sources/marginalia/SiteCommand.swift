@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IndexModel
 import MarginaliaKit
 import SiteRenderer
 
@@ -11,6 +12,7 @@ struct SiteCommand: ParsableCommand {
     @Option(help: "The PagedAttention explainer (Markdown).") var explainer = "Sources/PagedAttention/EXPLAINER.md"
     @Flag(help: "Check the written site: internal links and anchors, HTML well-formedness (exit 1 on problems).")
     var check = false
+    @Flag(help: "Exit 1 on warnings among the diagnostics too (errors always fail).") var strict = false
     @OptionGroup var notes: NotesOptions
     @OptionGroup var database: DatabaseOptions
 
@@ -27,14 +29,22 @@ struct SiteCommand: ParsableCommand {
             let s = report.site
             print("site: \(URL(fileURLWithPath: out).standardizedFileURL.path)/index.html")
             print("  \(s.filesProduced) files (\(s.filesWritten) written, \(s.filesUnchanged) unchanged, \(s.filesRemoved) removed), \(s.totalBytes / 1_000_000) MB; \(report.notes) notes")
+            let errors = report.diagnostics.filter { $0.severity >= .error }
             if !report.diagnostics.isEmpty {
-                print("  \(report.diagnostics.count) diagnostics:")
-                for d in report.diagnostics.prefix(20) { print("    \(d)") }
+                print("  \(report.diagnostics.count) diagnostics (\(errors.count) errors):")
+                // Errors first: they fail the run and must not scroll away behind warnings.
+                let ordered = errors + report.diagnostics.filter { $0.severity < .error }
+                for d in ordered.prefix(40) { print("    \(d)") }
+                if ordered.count > 40 { print("    ... \(ordered.count - 40) more") }
             }
             if check {
                 let result = try checkSite(at: URL(fileURLWithPath: out))
                 print(result.description)
                 if !result.problems.isEmpty { throw ExitCode(1) }
+            }
+            if !errors.isEmpty || strict && !report.diagnostics.isEmpty {
+                FileHandle.standardError.write(Data("site: \(errors.isEmpty ? "warnings with --strict" : "\(errors.count) errors"): exit 1\n".utf8))
+                throw ExitCode(1)
             }
         }
     }
