@@ -3,6 +3,13 @@ import Foundation
 import IndexModel
 
 public enum IndexSummary {
+    /// The warning for a root that has nothing of vLLM (stderr; the summary itself stays as it is).
+    public static func notVLLMWarning(_ r: IndexRunReport) -> String? {
+        guard !r.looksLikeVLLM else { return nil }
+        return "marginalia: warning: \(r.root) does not look like a vLLM checkout (no vllm/ package, no csrc/);\n"
+            + "  its index \(r.database) was written but did not become the default index: query it with --db \(r.database)"
+    }
+
     public static func text(_ r: IndexRunReport, verbose: Bool) -> String {
         var s = ""
         func line(_ x: String) { s += x + "\n" }
@@ -54,7 +61,7 @@ public enum IndexSummary {
             "edges": c.edges, "units_with_errors": r.unitsWithErrors.map(\.rawValue),
             "reindexed_units": r.reindexedUnits.count, "deleted_units": r.deletedUnits.map(\.rawValue),
             "skipped": r.skipped.map { ["path": $0.path.rawValue, "reason": $0.message.isEmpty ? $0.status : $0.message] },
-            "unresolved": r.unresolved,
+            "unresolved": r.unresolved, "looks_like_vllm": r.looksLikeVLLM,
         ]
         let data = try! JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)

@@ -28,7 +28,7 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .customLong("db"), help: "Where to write the index (default: under ~/.cache/marginalia/index).")
     var db: String?
     @Flag(name: .long, help: "List each file's diagnostics.") var verbose = false
-    @Flag(name: .long, help: "Re-read every file.") var force = false
+    @Flag(name: .long, help: "Re-read every file; replace an index (--db) that holds another checkout.") var force = false
     @Flag(name: .customLong("python-only"), help: "Skip the C/C++/CUDA phase.") var pythonOnly = false
     @Option(name: .long, help: "Worker threads (default: all cores).") var jobs: Int?
     @Flag(name: .long, help: "Print the summary as JSON.") var json = false
@@ -50,6 +50,7 @@ struct IndexCommand: ParsableCommand {
                     .forEach { out.line(String($0)) }
             }
             out.flush()
+            if let w = IndexSummary.notVLLMWarning(report) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         }
     }
 }

@@ -13,6 +13,8 @@ final class IndexCommandTests: XCTestCase {
         try write("import os\n\nclass Engine:\n    def step(self):\n        return helper()\n\n\ndef helper():\n    return os.getcwd()\n",
                   to: tree.appendingPathComponent("pkg/engine.py"))
         try write("from .engine import Engine\n", to: tree.appendingPathComponent("pkg/__init__.py"))
+        // A csrc/ folder makes the tree look like a vLLM checkout, so its index becomes the default one.
+        try FileManager.default.createDirectory(at: tree.appendingPathComponent("csrc"), withIntermediateDirectories: true)
     }
 
     override func tearDownWithError() throws {
