@@ -34,6 +34,8 @@ public struct IndexRunReport: Sendable {
     /// False when the root has neither a `vllm/` package nor `csrc/`: the index is written but does not
     /// become the default one.
     public var looksLikeVLLM = true
+    /// Per unit with parse errors: what was recovered.
+    public var recovery: [UnitRecovery] = []
 }
 
 /// Runs the index pipeline over one checkout.
@@ -187,6 +189,7 @@ public struct IndexPipeline {
         report.counts = try store.counts()
         report.diagnostics = try store.diagnostics()
         report.unitsWithErrors = try store.unitsWithErrors()
+        report.recovery = try store.unitRecovery()
         return report
     }
 

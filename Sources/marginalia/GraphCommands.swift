@@ -111,7 +111,9 @@ struct TreeCommand {
                                         assumptions: observed ? [] : config.assumptions.map { "\($0.key)=\($0.value)" },
                                         source: q.sourceLine))
             } else if output.dot {
-                out.line(GraphFormat.dot(GraphFormat.edges(of: tree), title: node))
+                let edges = GraphFormat.edges(of: tree)
+                out.buffer += GraphDot.render(edges, title: node,
+                                              languages: try q.store.languages(of: Array(Set(edges.flatMap { [$0.caller, $0.callee] }))))
             } else {
                 let indexed = try TreeView.indexedNodes(tree, store: q.store)
                 out.buffer += TreeView.text(tree, source: q.sourceLine, isIndexed: indexed.contains)
@@ -219,7 +221,9 @@ struct PathCommand: ParsableCommand {
             if output.json {
                 out.line(GraphJSON.paths(found, headline: headline, maxDepth: maxDepth, note: note, source: q.sourceLine))
             } else if output.dot {
-                out.line(GraphFormat.dot(GraphFormat.edges(of: result), title: "\(a) -> \(b)"))
+                let edges = GraphFormat.edges(of: result)
+                out.buffer += GraphDot.render(edges, title: "\(a) -> \(b)",
+                                              languages: try q.store.languages(of: Array(Set(edges.flatMap { [$0.caller, $0.callee] }))))
             } else {
                 out.buffer += GraphFormat.text(result, source: q.sourceLine)
                 if let note { out.line(note) }

@@ -3,13 +3,22 @@ import Foundation
 import IndexModel
 import MarginaliaKit
 
-/// Progress on a terminal: one rewritten line; silent when stderr is not a TTY.
+/// Progress on a terminal: one rewritten line; silent when stderr is not a TTY. With
+/// `MARGINALIA_PROGRESS=lines`, one line per phase instead (`phase: write`), for logs and scripts that
+/// act on a phase.
 final class TerminalProgress: ProgressSink, @unchecked Sendable {
-    let enabled = isatty(2) != 0
+    let lines = ProcessInfo.processInfo.environment["MARGINALIA_PROGRESS"] == "lines"
+    lazy var enabled = isatty(2) != 0 && !lines
     let lock = NSLock()
+    var lastPhase = ""
     func progress(phase: String, done: Int, total: Int, current: String) {
-        guard enabled else { return }
         lock.lock(); defer { lock.unlock() }
+        if lines {
+            if phase != lastPhase { FileHandle.standardError.write(Data("phase: \(phase)\n".utf8)) }
+            lastPhase = phase
+            return
+        }
+        guard enabled else { return }
         let counter = total > 0 ? " \(done)/\(total)" : ""
         var line = "\(phase)\(counter) \(current)"
         if line.count > 100 { line = String(line.prefix(97)) + "..." }
