@@ -26,13 +26,10 @@ extension IndexStore {
         }
     }
 
-    /// Edge endpoints that are not symbols of the index (torch ops, external and library names).
-    public func graphOnlyNodeNames() throws -> [String] {
-        try dbQueue.read {
-            try String.fetchAll($0, sql: """
-                SELECT DISTINCT callee FROM edges WHERE callee NOT IN (SELECT qualified_name FROM symbols)
-                """)
-        }
+    /// Every distinct callee of an edge: symbols, torch ops, external and library names (through the
+    /// callee index; filtering out the symbols in SQL would cost a lookup per edge).
+    public func edgeCalleeNames() throws -> [String] {
+        try dbQueue.read { try String.fetchAll($0, sql: "SELECT DISTINCT callee FROM edges") }
     }
 }
 

@@ -183,6 +183,8 @@ public struct IndexPipeline {
 
         progress.progress(phase: "write", done: 0, total: 1, current: dbPath)
         try store.apply(update)
+        // Readers in a folder they cannot write need the file out of WAL mode.
+        store.settleForReaders()
         clock.lap("write", into: &report)
         if report.looksLikeVLLM { IndexLocation.remember(dbPath) }
 

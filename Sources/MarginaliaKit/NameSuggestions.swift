@@ -16,7 +16,7 @@ public enum NameRanking {
         let first = components(name).first ?? name
         switch first {
         case "vllm", "_C", "torch": return 0
-        case "tests", "test", "benchmarks", "examples", "tools": return 2
+        case "tests", "test", "benchmarks", "examples", "tools", "docs": return 2
         default: return 1
         }
     }
@@ -39,26 +39,34 @@ public enum NameRanking {
         let parts = components(query)
         guard let lastQ = parts.last?.lowercased(), !lastQ.isEmpty else { return [] }
         let b = budget(lastQ)
-        let q = Array(lastQ.unicodeScalars)
+        // Bytes, lowercased ASCII: a few hundred thousand names are compared per look-up.
+        let q = Array(lastQ.utf8)
         var close: [String: Int] = [:]
         var containing: [String: Int] = [:]
+        var c: [UInt8] = []
+        var prev: [Int] = [], cur: [Int] = []
         for n in shortNames {
-            let lower = n.lowercased()
-            let c = Array(lower.unicodeScalars)
-            if abs(c.count - q.count) <= b {
-                let d = NearMiss.distance(lastQ, lower)
+            let len = n.utf8.count
+            let near = abs(len - q.count) <= b
+            guard near || (q.count >= 4 && len >= 4) else { continue }
+            c.removeAll(keepingCapacity: true)
+            for x in n.utf8 { c.append(x >= 65 && x <= 90 ? x + 32 : x) }
+            if near {
+                let d = boundedDistance(q, c, bound: b, &prev, &cur)
                 if d <= b { close[n] = d; continue }
             }
-            if q.count >= 4, c.count >= 4, lower.contains(lastQ) || lastQ.contains(lower) {
-                containing[n] = b + 1 + abs(c.count - q.count)
+            if q.count >= 4, len >= 4, bytesContain(c, q) || bytesContain(q, c) {
+                containing[n] = b + 1 + abs(len - q.count)
             }
         }
         // Only the closest short names need their qualified names.
         let ranked = close.sorted { ($0.value, $0.key) < ($1.value, $1.key) } + containing.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
         let wanted = ranked.prefix(max(limit * 8, 40))
-        let score = Dictionary(uniqueKeysWithValues: wanted.map { ($0.key.lowercased(), $0.value) })
+        // Short names that differ only in case (`cache`, `Cache`) share a score: the better one.
+        let score = Dictionary(wanted.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: min)
         let enclosing = parts.dropLast().map { $0.lowercased() }
         var scored: [(Int, Int, Int, Int, String)] = []
+        // qualifiedNames may return a name twice (a symbol that is also an edge callee): ranked once.
         for name in try qualifiedNames(wanted.map(\.key)) {
             let cs = components(name).map { $0.lowercased() }
             guard let last = cs.last, let d = score[last] else { continue }
@@ -67,7 +75,9 @@ public enum NameRanking {
                 let theirs = cs.dropLast().suffix(enclosing.count)
                 dParents = NearMiss.distance(enclosing.joined(separator: "."), theirs.joined(separator: "."))
             }
-            scored.append((d, dParents, origin(name), cs.count, name))
+            // The enclosing components decide only when they (nearly) match; then vLLM's own code first.
+            let parentsMatch = dParents <= max(1, enclosing.joined(separator: ".").count / 4) ? 0 : 1
+            scored.append((d, parentsMatch, origin(name), dParents * 100 + cs.count, name))
         }
         scored.sort { $0 < $1 }
         return scored.prefix(limit).map(\.4)
@@ -98,6 +108,36 @@ public enum NameRanking {
         return scored.prefix(limit).map(\.3)
     }
 
+    /// Levenshtein distance of two byte strings, `bound + 1` as soon as it must exceed `bound`.
+    static func boundedDistance(_ a: [UInt8], _ b: [UInt8], bound: Int, _ prev: inout [Int], _ cur: inout [Int]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        prev.removeAll(keepingCapacity: true)
+        prev.append(contentsOf: 0...b.count)
+        cur = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            cur[0] = i
+            var rowMin = i
+            for j in 1...b.count {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                rowMin = min(rowMin, cur[j])
+            }
+            if rowMin > bound { return bound + 1 }
+            swap(&prev, &cur)
+        }
+        return prev[b.count]
+    }
+
+    static func bytesContain(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= hay.count else { return false }
+        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] {
+            var k = 1
+            while k < needle.count, hay[i + k] == needle[k] { k += 1 }
+            if k == needle.count { return true }
+        }
+        return false
+    }
+
     /// An indented list of names, every one up to `shown`, then "… N more".
     public static func listing(_ names: [String], shown: Int = 20) -> String {
         var lines = names.prefix(shown).map { "  \($0)" }
@@ -113,14 +153,15 @@ extension IndexStore {
         var short = try distinctSymbolNames()
         var graphByShort: [String: [String]] = [:]
         if includeGraphNodes {
-            for n in try graphOnlyNodeNames() {
-                let s = NameRanking.components(n).last ?? n
-                if graphByShort[s] == nil { short.append(s) }
+            let known = Set(short)
+            for n in try edgeCalleeNames() {
+                let s = NearMiss.lastComponent(n)
+                if graphByShort[s] == nil, !known.contains(s) { short.append(s) }
                 graphByShort[s, default: []].append(n)
             }
         }
         return try NameRanking.suggestions(for: query, shortNames: short, qualifiedNames: { names in
-            try self.qualifiedNames(withNames: names) + names.flatMap { graphByShort[$0] ?? [] }
+            Array(Set(try self.qualifiedNames(withNames: names) + names.flatMap { graphByShort[$0] ?? [] }))
         }, limit: limit)
     }
 }

