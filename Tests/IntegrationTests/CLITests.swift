@@ -102,13 +102,26 @@ final class CLITests: XCTestCase {
 
     func run(_ args: [String], cwd: URL? = nil) throws -> CLI.Result { try CLI.run(args, cache: cache, cwd: cwd) }
 
-    func indexed() throws -> String {
-        let db = work.appendingPathComponent("fixture.sqlite").path
-        if !FileManager.default.fileExists(atPath: db) {
-            let r = try run(["index", tree.path, "--db", db])
-            XCTAssertEqual(r.status, 0, r.stderr)
-        }
-        return db
+    /// One index of the fixture for the whole class (its tree outlives each test's own): read-only use.
+    nonisolated(unsafe) static var shared: (tree: URL, db: String)?
+
+    override class func tearDown() {
+        if let s = shared { try? FileManager.default.removeItem(at: s.tree.deletingLastPathComponent()) }
+        shared = nil
+    }
+
+    func indexed() throws -> String { try sharedIndex().db }
+
+    func sharedIndex() throws -> (tree: URL, db: String) {
+        if let s = Self.shared { return s }
+        let dir = try temporaryDirectory("cli-shared")
+        let t = dir.appendingPathComponent("vllm-fixture")
+        try Self.writeFixture(at: t)
+        let db = dir.appendingPathComponent("fixture.sqlite").path
+        let r = try run(["index", t.path, "--db", db])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        Self.shared = (t, db)
+        return (t, db)
     }
 
     func lastIndex() -> String? {
@@ -119,12 +132,14 @@ final class CLITests: XCTestCase {
     // MARK: 1-4: data and indexes
 
     func testIndexOfAnotherCheckoutIsRefusedWithoutForce() throws {
-        let db = try indexed()
+        let (sharedTree, sharedDB) = try sharedIndex()
+        let db = work.appendingPathComponent("copy.sqlite").path
+        try FileManager.default.copyItem(atPath: sharedDB, toPath: db)
         let other = work.appendingPathComponent("other")
         try write("def lonely():\n    return 1\n", to: other.appendingPathComponent("vllm/lonely.py"))
         let refused = try run(["index", other.path, "--db", db])
         XCTAssertEqual(refused.status, 2, refused.stdout)
-        let root = tree.resolvingSymlinksInPath().path, otherRoot = other.resolvingSymlinksInPath().path
+        let root = sharedTree.resolvingSymlinksInPath().path, otherRoot = other.resolvingSymlinksInPath().path
         XCTAssertTrue(refused.stderr.contains(root) && refused.stderr.contains(otherRoot) && refused.stderr.contains("--force"),
                       refused.stderr)
         // The old index is untouched.
