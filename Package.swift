@@ -56,7 +56,7 @@ let package = Package(
         // Shared by the test targets: the package root and the real vLLM releases.
         .target(name: "MarginaliaTestSupport", swiftSettings: v5),
         .executableTarget(name: "marginalia-bench",
-                          dependencies: ["MarginaliaKit", "PagedAttention", "PythonIndexer", "ClangIndexer", "IndexModel"],
+                          dependencies: ["MarginaliaKit", "PagedAttention", "PythonIndexer", "ClangIndexer", "IndexModel", "IndexDatabase", "CallGraph"],
                           swiftSettings: v5),
 
         // Seeded mutation fuzzing of the input front ends (scripts/fuzz; a smoke run in scripts/test).

@@ -112,7 +112,8 @@ public final class IndexStore: @unchecked Sendable {
         self.path = path
         var config = Configuration()
         config.readonly = readOnly
-        config.journalMode = .wal
+        // Readers leave the journal mode alone: setting it writes, and a read-only index must still open.
+        if !readOnly { config.journalMode = .wal }
         if readOnly, !FileManager.default.fileExists(atPath: path) {
             throw IndexDatabaseError("no index at \(path): run `marginalia index CHECKOUT` first")
         }

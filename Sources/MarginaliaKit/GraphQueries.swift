@@ -48,24 +48,25 @@ public struct GraphQueries {
     /// a graph-only node (torch op, external). Unknown and ambiguous names throw with suggestions.
     public func node(_ name: String) throws -> String {
         let q = name.trimmingCharacters(in: .whitespaces)
-        let direct = try store.nodeNames(matching: q, lastComponent: NearMiss.lastComponent(q))
+        guard !q.isEmpty else { throw UserError("marginalia: empty symbol name; pass a qualified name or a unique suffix (LLM.generate)") }
+        var direct = try store.nodeNames(matching: q, lastComponent: NearMiss.lastComponent(q))
         if direct.contains(q) { return q }
+        if direct.isEmpty {
+            // `vllm.x.y` for `vllm::x::y` and back: the spellings SymbolLookup treats alike.
+            let other = q.contains("::") ? q.replacingOccurrences(of: "::", with: ".") : q.replacingOccurrences(of: ".", with: "::")
+            if other != q {
+                direct = try store.nodeNames(matching: other, lastComponent: NearMiss.lastComponent(other))
+                if direct.contains(other) { return other }
+            }
+        }
         if direct.count == 1 { return direct[0] }
         if direct.count > 1 {
-            let list = direct.prefix(12).map { "  \($0)" }.joined(separator: "\n")
-            throw UserError("marginalia: '\(name)' is ambiguous; it matches \(direct.count) names:\n\(list)")
+            throw UserError("marginalia: '\(name)' is ambiguous; it matches \(direct.count) names:\n"
+                + NameRanking.listing(NameRanking.ambiguousOrder(direct)) + "\n  (pass more of the qualified name)")
         }
-        // Not found: the slow path, for suggestions.
-        let lookup = CallGraph.SymbolLookup(names: try store.allQualifiedNames() + (try store.edgeNodeNames()))
-        switch lookup.find(name) {
-        case .found(let n): return n
-        case .ambiguous(let ns):
-            let list = ns.prefix(12).map { "  \($0)" }.joined(separator: "\n")
-            throw UserError("marginalia: '\(name)' is ambiguous; it matches \(ns.count) names:\n\(list)")
-        case .notFound(let suggestions):
-            throw UserError("marginalia: unknown symbol '\(name)'" +
-                (suggestions.isEmpty ? "" : "; did you mean:\n" + suggestions.map { "  \($0)" }.joined(separator: "\n")))
-        }
+        let suggestions = try store.suggestions(for: q)
+        throw UserError("marginalia: unknown symbol '\(name)'" +
+            (suggestions.isEmpty ? "" : "; did you mean:\n" + suggestions.map { "  \($0)" }.joined(separator: "\n")))
     }
 
     /// The source line reader the formatters use.

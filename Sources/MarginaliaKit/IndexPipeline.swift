@@ -31,6 +31,11 @@ public struct IndexRunReport: Sendable {
     public var unitsWithErrors: [RepoPath] = []
     public var phaseSeconds: [(String, Double)] = []
     public var unresolved: [String: Int] = [:]
+    /// False when the root has neither a `vllm/` package nor `csrc/`: the index is written but does not
+    /// become the default one.
+    public var looksLikeVLLM = true
+    /// Per unit with parse errors: what was recovered.
+    public var recovery: [UnitRecovery] = []
 }
 
 /// Runs the index pipeline over one checkout.
@@ -50,12 +55,23 @@ public struct IndexPipeline {
     }
 
     public func run() throws -> IndexRunReport {
+        guard !root.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw UserError("marginalia: the checkout path is empty; pass the root of a vLLM checkout (use . for this directory)")
+        }
         let scanner = try CheckoutScanner(root: root)
-        let dbPath = database ?? IndexLocation.defaultIndex(forCheckout: scanner.root)
+        let dbPath = try database.map(IndexLocation.checkedExplicit) ?? IndexLocation.defaultIndex(forCheckout: scanner.root)
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: dbPath).deletingLastPathComponent(), withIntermediateDirectories: true)
         let store = try IndexStore(path: dbPath)
+        // An index holds one checkout: replacing another's silently would lose it.
+        if let old = try store.meta("root"), !old.isEmpty, old != scanner.root.path, !options.force {
+            throw UserError("""
+                marginalia: the index \(dbPath) holds another checkout, \(old), not \(scanner.root.path).
+                  Pass --force to replace it, or choose another --db (without --db each checkout gets its own index).
+                """)
+        }
         var report = IndexRunReport(root: scanner.root.path, database: dbPath)
+        report.looksLikeVLLM = Self.looksLikeVLLM(scanner.root)
         var clock = PhaseClock()
 
         // Discovery and fingerprints.
@@ -167,13 +183,25 @@ public struct IndexPipeline {
 
         progress.progress(phase: "write", done: 0, total: 1, current: dbPath)
         try store.apply(update)
+        // Readers in a folder they cannot write need the file out of WAL mode.
+        store.settleForReaders()
         clock.lap("write", into: &report)
-        IndexLocation.remember(dbPath)
+        if report.looksLikeVLLM { IndexLocation.remember(dbPath) }
 
         report.counts = try store.counts()
         report.diagnostics = try store.diagnostics()
         report.unitsWithErrors = try store.unitsWithErrors()
+        report.recovery = try store.unitRecovery()
         return report
+    }
+
+    /// Whether a directory looks like a vLLM checkout: a `vllm/` package or a `csrc/` folder.
+    public static func looksLikeVLLM(_ root: URL) -> Bool {
+        ["vllm", "csrc"].contains { name in
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: root.appendingPathComponent(name).path, isDirectory: &isDir)
+                && isDir.boolValue
+        }
     }
 
     /// The vLLM release of a checkout, from PKG-INFO (an sdist) or the folder name.

@@ -1,8 +1,16 @@
 // The end-of-index summary: never a silent failure.
 import Foundation
+import IndexDatabase
 import IndexModel
 
 public enum IndexSummary {
+    /// The warning for a root that has nothing of vLLM (stderr; the summary itself stays as it is).
+    public static func notVLLMWarning(_ r: IndexRunReport) -> String? {
+        guard !r.looksLikeVLLM else { return nil }
+        return "marginalia: warning: \(r.root) does not look like a vLLM checkout (no vllm/ package, no csrc/);\n"
+            + "  its index \(r.database) was written but did not become the default index: query it with --db \(r.database)"
+    }
+
     public static func text(_ r: IndexRunReport, verbose: Bool) -> String {
         var s = ""
         func line(_ x: String) { s += x + "\n" }
@@ -38,9 +46,17 @@ public enum IndexSummary {
                 line("\(file): \(byFile[file]!.count) diagnostics")
                 for d in byFile[file]! { line("  \(d)") }
             }
-        } else if !r.unitsWithErrors.isEmpty {
-            let shown = r.unitsWithErrors.prefix(10).map(\.rawValue).joined(separator: ", ")
-            line("  (with errors: \(shown)\(r.unitsWithErrors.count > 10 ? ", ..." : ""); --verbose lists the diagnostics)")
+        }
+        if !r.recovery.isEmpty {
+            // What each unit with errors still gave, and what is lost.
+            line("  recovered from the units with parse errors (definitions and calls after an error may be missing from queries):")
+            for u in r.recovery.prefix(verbose ? r.recovery.count : 10) {
+                line(u.failed ? "    \(u.unit): parse failed, nothing indexed (\(u.errors) errors)"
+                     : "    \(u.unit): \(u.definitions) definitions, \(u.calls) calls recovered (\(u.errors) errors)")
+            }
+            if !verbose, r.recovery.count > 10 { line("    ... \(r.recovery.count - 10) more") }
+            line("  what to do: `index --verbose` lists each error; a missing header or CUDA/ROCm-only code is the usual cause, and the")
+            line("    rest of the checkout is unaffected; `def`/`symbols` on a unit show what it kept")
         }
         return s
     }
@@ -54,7 +70,9 @@ public enum IndexSummary {
             "edges": c.edges, "units_with_errors": r.unitsWithErrors.map(\.rawValue),
             "reindexed_units": r.reindexedUnits.count, "deleted_units": r.deletedUnits.map(\.rawValue),
             "skipped": r.skipped.map { ["path": $0.path.rawValue, "reason": $0.message.isEmpty ? $0.status : $0.message] },
-            "unresolved": r.unresolved,
+            "unresolved": r.unresolved, "looks_like_vllm": r.looksLikeVLLM,
+            "recovery": r.recovery.map { ["unit": $0.unit, "definitions": $0.definitions, "calls": $0.calls, "errors": $0.errors,
+                                          "failed": $0.failed] as [String: Any] },
         ]
         let data = try! JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)

@@ -22,3 +22,10 @@ public enum SymbolJSON {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+extension SymbolJSON {
+    /// A Python `@overload` stub: a typed signature with no body of its own.
+    public static func isOverloadStub(_ s: Symbol) -> Bool {
+        s.attributes.contains { $0 == "overload" || $0.hasSuffix(".overload") }
+    }
+}

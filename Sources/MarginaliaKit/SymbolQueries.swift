@@ -69,6 +69,9 @@ public struct SymbolQueries {
     /// dotted/`::` suffix or bare name. Throws a message with near-miss suggestions when the name is
     /// unknown, and lists the candidates when it is ambiguous.
     public func resolve(_ name: String) throws -> [Symbol] {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw UserError("marginalia: empty symbol name; pass a qualified name or a unique suffix (LLM.generate)")
+        }
         let exact = try store.symbols(qualifiedName: name)
         if !exact.isEmpty { return exact }
         let last = NearMiss.lastComponent(name)
@@ -79,8 +82,8 @@ public struct SymbolQueries {
         let qnames = Set(bySuffix.map(\.qualifiedName))
         if qnames.count == 1 { return bySuffix }
         if qnames.count > 1 {
-            let list = qnames.sorted().prefix(12).map { "  \($0)" }.joined(separator: "\n")
-            throw UserError("marginalia: '\(name)' is ambiguous; it matches \(qnames.count) symbols:\n\(list)")
+            throw UserError("marginalia: '\(name)' is ambiguous; it matches \(qnames.count) symbols:\n"
+                + NameRanking.listing(NameRanking.ambiguousOrder(Array(qnames))) + "\n  (pass more of the qualified name)")
         }
         let suggestions = try nearMisses(name)
         var message = "marginalia: unknown symbol '\(name)'"
@@ -90,10 +93,10 @@ public struct SymbolQueries {
         throw UserError(message)
     }
 
-    /// Up to `limit` qualified names close to `name` (edit distance on the last component, then
-    /// substring), for "did you mean".
+    /// Up to `limit` qualified names close to `name` (edit distance on the last component, then on the
+    /// enclosing ones, vLLM's own code first; see `NameRanking`), for "did you mean".
     public func nearMisses(_ name: String, limit: Int = 5) throws -> [String] {
-        NearMiss.best(for: name, among: try store.allQualifiedNames(), limit: limit)
+        try store.suggestions(for: name, includeGraphNodes: false, limit: limit)
     }
 
 }

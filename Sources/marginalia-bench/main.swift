@@ -7,6 +7,8 @@ case "site":
     runSiteBench(arguments: Array(arguments.dropFirst()))
 case "paged":
     runPagedAttentionBench(arguments: Array(arguments.dropFirst()))
+case "suggest":
+    runSuggestionBench(arguments: Array(arguments.dropFirst()))
 default:
-    print("usage: marginalia-bench index CHECKOUT [--runs N] [--skip-clang]\n       marginalia-bench site CHECKOUT [--db DB]\n       marginalia-bench paged")
+    print("usage: marginalia-bench index CHECKOUT [--runs N] [--skip-clang]\n       marginalia-bench site CHECKOUT [--db DB]\n       marginalia-bench paged\n       marginalia-bench suggest --db DB [--runs N] NAME...")
 }

@@ -7,12 +7,14 @@ import MarginaliaKit
 struct GraphOutputOptions: ParsableArguments {
     @Flag(help: "JSON output.") var json = false
     @Flag(help: "Graphviz dot output.") var dot = false
-    @Option(name: .customLong("min-confidence"), help: "Weakest edges followed: exact, inferred, candidate, name-only (default: candidate).")
+    @Option(name: .customLong("min-confidence"), help: "Weakest edges followed: exact, inferred, candidate, name-only.")
     var minConfidence: String = "candidate"
-    @Option(name: .customLong("max-children"), help: "Callers/callees: at most this many neighbours shown per node.")
+    @Option(name: .customLong("max-children"), parsing: .unconditional, help: "Callers/callees: at most this many neighbours shown per node.")
     var maxChildren = 60
-    @Option(name: .customLong("max-nodes"), help: "Callers/callees: at most this many nodes in the tree.")
+    @Option(name: .customLong("max-nodes"), parsing: .unconditional, help: "Callers/callees: at most this many nodes in the tree.")
     var maxNodes = 5000
+    @Option(help: "Leave out code in these top-level folders or packages, comma-separated (e.g. tests,benchmarks).")
+    var exclude: String?
     @Flag(help: "Only edges a recorded run took (marginalia trace import), with their counts.")
     var observed = false
     @Option(name: .customLong("trace"), help: "With --observed: which recorded run (default: the only one).")
@@ -34,11 +36,28 @@ struct GraphOutputOptions: ParsableArguments {
         }
     }
 
+    func check() throws {
+        guard maxChildren >= 1 else { throw ValidationError("--max-children must be at least 1 (it was \(maxChildren))") }
+        guard maxNodes >= 1 else { throw ValidationError("--max-nodes must be at least 1 (it was \(maxNodes))") }
+        guard !(json && dot) else { throw ValidationError("--json and --dot exclude each other") }
+        _ = try confidence()
+    }
+
+    /// The folders and packages `--exclude` names.
+    var excluded: [String] {
+        (exclude ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// `store` without the excluded code (the query's own nodes stay).
+    func excluding(_ store: EdgeStore, keep: [String]) -> EdgeStore {
+        excluded.isEmpty ? store : ExcludingEdgeStore(base: store, excluded: excluded, kept: Set(keep))
+    }
+
     func confidence() throws -> Confidence {
         guard let c = Confidence(rawValue: minConfidence) ?? Confidence(rawValue: minConfidence.replacingOccurrences(of: "-", with: "_"))
             ?? Confidence.allCases.first(where: { "\($0)".lowercased() == minConfidence.replacingOccurrences(of: "-", with: "").lowercased() })
         else {
-            throw UserError("marginalia: unknown confidence '\(minConfidence)' (exact, inferred, candidate, name-only)")
+            throw ValidationError("unknown confidence '\(minConfidence)' (exact, inferred, candidate, name-only)")
         }
         return c
     }
@@ -61,26 +80,43 @@ struct ProfileOptions: ParsableArguments {
 }
 
 struct TreeCommand {
+    static func validate(symbol: String, depth: Int) throws {
+        guard !symbol.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("the symbol is empty; pass a qualified name or a unique suffix (LLM.generate)")
+        }
+        guard depth >= 1 else { throw ValidationError("--depth must be at least 1 (it was \(depth))") }
+    }
+
     static func run(_ symbol: String, direction: Direction, depth: Int, output: GraphOutputOptions, profile: ProfileOptions,
                     database: DatabaseOptions) throws {
-        try runReporting {
+        try runReporting(json: output.json) {
+            try validate(symbol: symbol, depth: depth)
+            try output.check()
             let q = try GraphQueries(store: try database.store())
             let observed = output.observed || output.traceName != nil
             let recorded = try output.edges(q)
             let node = try output.node(symbol, q, recorded)
             // A recorded run is what ran: no profile narrows it.
             let config = try profile.configuration(q)
-            let view: EdgeStore = observed ? recorded : q.edges(under: config, hierarchy: try q.hierarchy(), endpoints: [node])
+            let view: EdgeStore = output.excluding(
+                observed ? recorded : q.edges(under: config, hierarchy: try q.hierarchy(), endpoints: [node]), keep: [node])
             let tree = callTree(node, direction: direction, in: view, depth: depth, minConfidence: try output.confidence(),
                                 maxChildren: output.maxChildren, maxNodes: output.maxNodes)
             var out = Output()
-            if !output.json && !output.dot { out.line(observed ? "observed: edges of a recorded run" : config.headline) }
+            var headline = observed ? "observed: edges of a recorded run" : config.headline
+            if !output.excluded.isEmpty { headline += "; excluded: " + output.excluded.joined(separator: ", ") }
+            if !output.json && !output.dot { out.line(headline) }
             if output.json {
-                out.line(GraphFormat.jsonLines(GraphFormat.edges(of: tree)).trimmingCharacters(in: .newlines))
+                out.line(GraphJSON.tree(tree, headline: headline, profile: observed ? nil : config.profile?.name,
+                                        assumptions: observed ? [] : config.assumptions.map { "\($0.key)=\($0.value)" },
+                                        source: q.sourceLine))
             } else if output.dot {
-                out.line(GraphFormat.dot(GraphFormat.edges(of: tree), title: node))
+                let edges = GraphFormat.edges(of: tree)
+                out.buffer += GraphDot.render(edges, title: node,
+                                              languages: try q.store.languages(of: Array(Set(edges.flatMap { [$0.caller, $0.callee] }))))
             } else {
-                out.buffer += GraphFormat.text(tree, source: q.sourceLine)
+                let indexed = try TreeView.indexedNodes(tree, store: q.store)
+                out.buffer += TreeView.text(tree, source: q.sourceLine, isIndexed: indexed.contains)
             }
             out.flush()
         }
@@ -90,7 +126,7 @@ struct TreeCommand {
 struct CallersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "callers", abstract: "Who calls a symbol, as a tree.")
     @Argument(help: "A qualified name or unique suffix.") var symbol: String
-    @Option(help: "Levels to walk.") var depth = 3
+    @Option(parsing: .unconditional, help: "Levels to walk (at least 1).") var depth = 3
     @OptionGroup var output: GraphOutputOptions
     @OptionGroup var profile: ProfileOptions
     @OptionGroup var database: DatabaseOptions
@@ -100,7 +136,7 @@ struct CallersCommand: ParsableCommand {
 struct CalleesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "callees", abstract: "What a symbol calls, as a tree.")
     @Argument(help: "A qualified name or unique suffix.") var symbol: String
-    @Option(help: "Levels to walk.") var depth = 3
+    @Option(parsing: .unconditional, help: "Levels to walk (at least 1).") var depth = 3
     @OptionGroup var output: GraphOutputOptions
     @OptionGroup var profile: ProfileOptions
     @OptionGroup var database: DatabaseOptions
@@ -111,15 +147,29 @@ struct PathCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "path", abstract: "Call paths from one symbol to another, shortest first, across languages.")
     @Argument(help: "Where paths start.") var from: String
     @Argument(help: "Where paths end.") var to: String
-    @Option(name: .customLong("max-depth"), help: "Longest path, in hops.") var maxDepth = 24
-    @Option(name: .customLong("max-paths"), help: "How many paths.") var maxPaths = 3
+    @Option(name: .customLong("max-depth"), parsing: .unconditional, help: "Longest path, in hops.") var maxDepth = 24
+    @Option(name: .customLong("max-paths"), parsing: .unconditional, help: "How many paths.") var maxPaths = 3
     @Option(help: "A symbol the path must pass through, in order (repeatable): picks one route among equally short ones.")
     var via: [String] = []
     @OptionGroup var output: GraphOutputOptions
     @OptionGroup var profile: ProfileOptions
     @OptionGroup var database: DatabaseOptions
+    func check() throws {
+        for (what, name) in [("start", from), ("end", to)] + via.map({ ("--via", $0) })
+        where name.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("the \(what) symbol is empty; pass a qualified name or a unique suffix (LLM.generate)")
+        }
+        guard maxDepth >= 1 else { throw ValidationError("--max-depth must be at least 1 (it was \(maxDepth))") }
+        guard maxPaths >= 1 else { throw ValidationError("--max-paths must be at least 1 (it was \(maxPaths))") }
+        guard output.exclude == nil else {
+            throw ValidationError("--exclude is for callers and callees; path leaves out tests, benchmarks and examples unless --include-tests")
+        }
+    }
+
     func run() throws {
-        try runReporting {
+        try runReporting(json: output.json) {
+            try check()
+            try output.check()
             let q = try GraphQueries(store: try database.store())
             let observed = output.observed || output.traceName != nil
             let recorded = try output.edges(q)
@@ -140,9 +190,23 @@ struct PathCommand: ParsableCommand {
                                     minConfidence: try output.confidence())
             }
             let result = found.result
+            // No path: say whether the depth limit cut the search (a longer path exists) or none exists.
+            var note: String?
+            if result.paths.isEmpty, !result.truncated, waypoints.isEmpty {
+                let view: EdgeStore = observed ? recorded
+                    : q.edges(under: found.configuration, hierarchy: try q.hierarchy(), endpoints: [a, b])
+                let longer = paths(from: a, to: b, in: view, maxDepth: max(maxDepth, 64), maxPaths: 1,
+                                   minConfidence: try output.confidence(), maxVisits: 500_000)
+                if let p = longer.paths.first, p.hops.count > maxDepth {
+                    note = "no path of at most \(maxDepth) hops (--max-depth \(maxDepth)); the shortest has \(p.hops.count) hops: pass --max-depth \(p.hops.count)"
+                } else {
+                    note = "no path of at most \(max(maxDepth, 64)) hops exists under this configuration"
+                }
+            }
+            let headline = observed ? "observed: edges of a recorded run" : asked.headline
             var out = Output()
             if !output.json && !output.dot {
-                out.line(observed ? "observed: edges of a recorded run" : asked.headline)
+                out.line(headline)
                 if !found.reachedAsAsked, let p = asked.profile {
                     out.line("\(b) is not reached from \(a) under profile \(p.name)" +
                              (found.blocking.map { " (\($0.assumption): \($0.why))" } ?? "") +
@@ -155,15 +219,14 @@ struct PathCommand: ParsableCommand {
                 }
             }
             if output.json {
-                let c = found.configuration
-                out.line(GraphFormat.json(result, context: PathContext(
-                    profile: c.profile?.name, assumptions: c.assumptions.map { "\($0.key)=\($0.value)" },
-                    reachedAsAsked: found.reachedAsAsked, reachedWith: found.reachedWith.map(\.assumption),
-                    throughUnknownModule: found.throughUnknownModule)))
+                out.line(GraphJSON.paths(found, headline: headline, maxDepth: maxDepth, note: note, source: q.sourceLine))
             } else if output.dot {
-                out.line(GraphFormat.dot(GraphFormat.edges(of: result), title: "\(a) -> \(b)"))
+                let edges = GraphFormat.edges(of: result)
+                out.buffer += GraphDot.render(edges, title: "\(a) -> \(b)",
+                                              languages: try q.store.languages(of: Array(Set(edges.flatMap { [$0.caller, $0.callee] }))))
             } else {
                 out.buffer += GraphFormat.text(result, source: q.sourceLine)
+                if let note { out.line(note) }
             }
             out.flush()
             if result.paths.isEmpty { throw ExitCode(1) }

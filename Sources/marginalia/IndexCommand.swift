@@ -3,13 +3,22 @@ import Foundation
 import IndexModel
 import MarginaliaKit
 
-/// Progress on a terminal: one rewritten line; silent when stderr is not a TTY.
+/// Progress on a terminal: one rewritten line; silent when stderr is not a TTY. With
+/// `MARGINALIA_PROGRESS=lines`, one line per phase instead (`phase: write`), for logs and scripts that
+/// act on a phase.
 final class TerminalProgress: ProgressSink, @unchecked Sendable {
-    let enabled = isatty(2) != 0
+    let lines = ProcessInfo.processInfo.environment["MARGINALIA_PROGRESS"] == "lines"
+    lazy var enabled = isatty(2) != 0 && !lines
     let lock = NSLock()
+    var lastPhase = ""
     func progress(phase: String, done: Int, total: Int, current: String) {
-        guard enabled else { return }
         lock.lock(); defer { lock.unlock() }
+        if lines {
+            if phase != lastPhase { FileHandle.standardError.write(Data("phase: \(phase)\n".utf8)) }
+            lastPhase = phase
+            return
+        }
+        guard enabled else { return }
         let counter = total > 0 ? " \(done)/\(total)" : ""
         var line = "\(phase)\(counter) \(current)"
         if line.count > 100 { line = String(line.prefix(97)) + "..." }
@@ -28,7 +37,7 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .customLong("db"), help: "Where to write the index (default: under ~/.cache/marginalia/index).")
     var db: String?
     @Flag(name: .long, help: "List each file's diagnostics.") var verbose = false
-    @Flag(name: .long, help: "Re-read every file.") var force = false
+    @Flag(name: .long, help: "Re-read every file; replace an index (--db) that holds another checkout.") var force = false
     @Flag(name: .customLong("python-only"), help: "Skip the C/C++/CUDA phase.") var pythonOnly = false
     @Option(name: .long, help: "Worker threads (default: all cores).") var jobs: Int?
     @Flag(name: .long, help: "Print the summary as JSON.") var json = false
@@ -50,6 +59,7 @@ struct IndexCommand: ParsableCommand {
                     .forEach { out.line(String($0)) }
             }
             out.flush()
+            if let w = IndexSummary.notVLLMWarning(report) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
         }
     }
 }

@@ -11,7 +11,7 @@ struct Marginalia: ParsableCommand {
         abstract: "Read, query and annotate a vLLM checkout.",
         subcommands: [
             IndexCommand.self, FindCommand.self, DefCommand.self, SymbolsCommand.self, ExportCommand.self,
-            CallersCommand.self, CalleesCommand.self, PathCommand.self, NotesCommand.self,
+            CallersCommand.self, CalleesCommand.self, PathCommand.self, KernelsCommand.self, NotesCommand.self,
             SiteCommand.self, SimulateCommand.self, TraceCommand.self,
         ]
     )
@@ -22,21 +22,44 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: "The index file (default: the index of the checkout you are in, else the last one written).")
     var db: String?
 
-    func store() throws -> IndexStore { try IndexStore(path: IndexLocation.resolve(explicit: db), readOnly: true) }
+    /// Opens the index read-only (queries never write) and remembers which one, for error messages.
+    func store() throws -> IndexStore {
+        let path = try IndexLocation.resolve(explicit: db)
+        IndexInUse.path = path
+        return try IndexStore(path: path, readOnly: true)
+    }
 }
 
-/// Turns a library error into a message and an exit code; never a stack trace.
-func runReporting(_ body: () throws -> Void) throws {
+/// The index the running query opened: every query's error names it.
+enum IndexInUse {
+    nonisolated(unsafe) static var path: String?
+}
+
+/// Turns a library error into a message and an exit code; never a stack trace. With `json`, the error
+/// goes to stderr as one JSON object: `{"error": MESSAGE, "exit_code": N, "index": PATH}`.
+func runReporting(json: Bool = false, _ body: () throws -> Void) throws {
+    func report(_ message: String, _ code: Int32) -> ExitCode {
+        var text = message.hasSuffix("\n") ? String(message.dropLast()) : message
+        if json {
+            var o: [String: Any] = ["error": text, "exit_code": Int(code)]
+            if let p = IndexInUse.path { o["index"] = p }
+            text = SymbolJSON.encode(o)
+        } else if let p = IndexInUse.path, !text.contains(p) {
+            text += "\n  (index: \(p))"
+        }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+        return ExitCode(code)
+    }
     do {
         try body()
     } catch let e as UserError {
-        FileHandle.standardError.write(Data((e.description + "\n").utf8))
-        throw ExitCode(e.exitCode)
+        throw report(e.description, e.exitCode)
+    } catch let e as ValidationError {
+        throw report("marginalia: \(e.message)", 2)
     } catch let e as ExitCode {
         throw e
     } catch {
-        FileHandle.standardError.write(Data("marginalia: \(error)\n".utf8))
-        throw ExitCode(1)
+        throw report("marginalia: \(error)", 1)
     }
 }
 

@@ -13,8 +13,14 @@ struct FindCommand: ParsableCommand {
     @Flag(help: "JSON output.") var json = false
     @OptionGroup var database: DatabaseOptions
 
+    func check() throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be at least 1 (it was \(limit))") }
+        guard !pattern.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("the pattern is empty") }
+    }
+
     func run() throws {
-        try runReporting {
+        try runReporting(json: json) {
+            try check()
             let q = SymbolQueries(store: try database.store())
             let matches = try q.find(pattern, kind: kind, language: lang, limit: limit)
             var out = Output()
@@ -42,11 +48,15 @@ struct DefCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        try runReporting {
-            let syms = try SymbolQueries(store: try database.store()).resolve(symbol)
+        try runReporting(json: json) {
+            // The implementation first; `@overload` stubs after it (folded to one line in text).
+            let all = try SymbolQueries(store: try database.store()).resolve(symbol)
+            var stubs = all.filter(SymbolJSON.isOverloadStub)
+            var syms = all.filter { !SymbolJSON.isOverloadStub($0) }
+            if syms.isEmpty { (syms, stubs) = (stubs, []) }
             var out = Output()
             if json {
-                out.line(SymbolJSON.encode(syms.map(SymbolJSON.object)))
+                out.line(SymbolJSON.encode((syms + stubs).map(SymbolJSON.object)))
             } else {
                 for (i, s) in syms.enumerated() {
                     if i > 0 { out.line() }
@@ -58,6 +68,10 @@ struct DefCommand: ParsableCommand {
                         out.line("  doc:")
                         for l in s.doc.split(separator: "\n", omittingEmptySubsequences: false) { out.line("    \(l)") }
                     }
+                }
+                if !stubs.isEmpty, !syms.isEmpty {
+                    let spans = stubs.map { $0.range.start.line == $0.range.end.line ? "\($0.range.start.line)" : "\($0.range.start.line)-\($0.range.end.line)" }.joined(separator: ", ")
+                    out.line("  + \(stubs.count) @overload stub\(stubs.count == 1 ? "" : "s") (typed signatures only) at lines \(spans)")
                 }
             }
             out.flush()
@@ -72,7 +86,8 @@ struct SymbolsCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        try runReporting {
+        try runReporting(json: json) {
+            guard !file.trimmingCharacters(in: .whitespaces).isEmpty else { throw UserError("marginalia: the file path is empty") }
             let store = try database.store()
             var path = file
             if path.hasPrefix("./") { path.removeFirst(2) }
@@ -83,7 +98,7 @@ struct SymbolsCommand: ParsableCommand {
             if syms.isEmpty {
                 let files = try store.files().map(\.path.rawValue)
                 guard files.contains(path) else {
-                    let near = NearMiss.best(for: path, among: files)
+                    let near = NameRanking.fileSuggestions(for: path, among: files)
                     throw UserError("marginalia: '\(file)' is not an indexed file" +
                         (near.isEmpty ? "" : "; did you mean:\n" + near.map { "  \($0)" }.joined(separator: "\n")))
                 }

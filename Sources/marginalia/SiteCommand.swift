@@ -18,6 +18,10 @@ struct SiteCommand: ParsableCommand {
 
     func run() throws {
         try runReporting {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), !isDir.boolValue {
+                throw UserError("marginalia: --out \(out) is a file; the site needs a directory (it is created if missing)")
+            }
             let progress = TerminalProgress()
             var options = SiteOptions(
                 notes: notes.url, theme: URL(fileURLWithPath: theme), output: URL(fileURLWithPath: out),

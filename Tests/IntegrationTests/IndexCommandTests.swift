@@ -13,6 +13,8 @@ final class IndexCommandTests: XCTestCase {
         try write("import os\n\nclass Engine:\n    def step(self):\n        return helper()\n\n\ndef helper():\n    return os.getcwd()\n",
                   to: tree.appendingPathComponent("pkg/engine.py"))
         try write("from .engine import Engine\n", to: tree.appendingPathComponent("pkg/__init__.py"))
+        // A csrc/ folder makes the tree look like a vLLM checkout, so its index becomes the default one.
+        try FileManager.default.createDirectory(at: tree.appendingPathComponent("csrc"), withIntermediateDirectories: true)
     }
 
     override func tearDownWithError() throws {
@@ -92,29 +94,48 @@ final class IndexCommandTests: XCTestCase {
     }
 
     func testAKilledIndexRunKeepsThePreviousIndex() throws {
-        XCTAssertEqual(try CLI.run(["index", tree.path], cache: cache).status, 0)
-        // Make the next run long (many files), kill it part-way, and check the old index still answers.
+        let db = cache.appendingPathComponent("main.sqlite").path
+        XCTAssertEqual(try CLI.run(["index", tree.path, "--db", db], cache: cache).status, 0)
+        // Make the next run long (many files), then kill it at a reported phase: as the write starts, and
+        // half-way through the write (its length measured by an uninterrupted run into another index).
         for i in 0..<400 {
             try write((0..<200).map { "def f\(i)_\($0)(x):\n    return g(x)\n" }.joined(),
                       to: tree.appendingPathComponent("bulk/m\(i).py"))
         }
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = ["index", tree.path, "--jobs", "1"]
-        var env = ProcessInfo.processInfo.environment
-        env["MARGINALIA_CACHE"] = cache.path
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        Thread.sleep(forTimeInterval: 0.3)
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        let r = try CLI.run(["def", "pkg.engine.Engine.step"], cache: cache)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let bulk = try CLI.run(["find", "f399_199", "--json"], cache: cache)
-        let hits = (try? JSONSerialization.jsonObject(with: Data(bulk.stdout.utf8)) as? [[String: Any]]) ?? []
-        XCTAssertTrue(hits.isEmpty, "a killed run must not leave half its work in the index")
+        let full = try CLI.run(["index", tree.path, "--db", cache.appendingPathComponent("full.sqlite").path, "--jobs", "1"], cache: cache)
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let writeSeconds = full.stdout.range(of: #"write [0-9.]+s"#, options: .regularExpression)
+            .flatMap { Double(full.stdout[$0].dropFirst(6).dropLast()) } ?? 0
+        for delay in [0, writeSeconds / 2] {
+            let p = Process()
+            p.executableURL = CLI.binary
+            p.arguments = ["index", tree.path, "--jobs", "1", "--db", db]
+            var env = ProcessInfo.processInfo.environment
+            env["MARGINALIA_CACHE"] = cache.path
+            env["MARGINALIA_PROGRESS"] = "lines"
+            p.environment = env
+            let err = Pipe()
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = err
+            try p.run()
+            // Wait for the write phase to be reported.
+            var seen = ""
+            while !seen.contains("phase: write\n") {
+                let chunk = err.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                seen += String(decoding: chunk, as: UTF8.self)
+            }
+            XCTAssertTrue(seen.contains("phase: write\n"), seen)
+            if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationReason, .uncaughtSignal, "the run ended before the kill (delay \(delay) s)")
+            let r = try CLI.run(["def", "pkg.engine.Engine.step", "--db", db], cache: cache)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let bulk = try CLI.run(["find", "f399_199", "--json", "--db", db], cache: cache)
+            let hits = (try? JSONSerialization.jsonObject(with: Data(bulk.stdout.utf8)) as? [[String: Any]]) ?? []
+            XCTAssertTrue(hits.isEmpty, "a run killed \(delay) s into the write must not leave half its work in the index")
+        }
     }
 
     private func summary(_ r: CLI.Result) throws -> [String: Any] {
