@@ -77,21 +77,34 @@ PK_TARGET void pk_dot_keys_f32(const float *query, const float *keys, long headS
     }
 }
 
+// x = 8 for both 16-bit types: chunk c of one token is eight elements (16 bytes), widened by WIDEN8.
+#define PK_DOT_KEYS_16(WIDEN8)                                                                          \
+    const long chunks = headSize / 8, rowStride = blockSize * 8;                                        \
+    for (long t0 = 0; t0 < tokens; t0 += 8) {                                                           \
+        __m256 a[8];                                                                                    \
+        for (int i = 0; i < 8; i++) a[i] = _mm256_setzero_ps();                                         \
+        const uint16_t *k = keys + t0 * 8;                                                              \
+        for (long c = 0; c < chunks; c++, k += rowStride) {                                             \
+            __m256 q = _mm256_loadu_ps(query + c * 8);                                                  \
+            for (int i = 0; i < 8; i++) a[i] = _mm256_fmadd_ps(q, WIDEN8(k + i * 8), a[i]);             \
+        }                                                                                               \
+        store_first(logits + t0, sum8x8(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]), tokens - t0);  \
+    }
+
+/// Eight halves to floats: one vcvtph2ps (F16C).
+#define PK_LOAD_F16(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+/// Eight bfloat16 to floats: a bfloat16 is the top half of a float, so zero-extend and shift by 16.
+#define PK_LOAD_BF16(p) \
+    _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p))), 16))
+
 PK_TARGET void pk_dot_keys_f16(const float *query, const uint16_t *keys, long headSize, long blockSize, long tokens,
                                float *logits) {
-    // x = 8: chunk c of one token is eight halves (16 bytes), widened by one vcvtph2ps.
-    const long chunks = headSize / 8, rowStride = blockSize * 8;
-    for (long t0 = 0; t0 < tokens; t0 += 8) {
-        __m256 a[8];
-        for (int i = 0; i < 8; i++) a[i] = _mm256_setzero_ps();
-        const uint16_t *k = keys + t0 * 8;
-        for (long c = 0; c < chunks; c++, k += rowStride) {
-            __m256 q = _mm256_loadu_ps(query + c * 8);
-            for (int i = 0; i < 8; i++)
-                a[i] = _mm256_fmadd_ps(q, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + i * 8))), a[i]);
-        }
-        store_first(logits + t0, sum8x8(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]), tokens - t0);
-    }
+    PK_DOT_KEYS_16(PK_LOAD_F16)
+}
+
+PK_TARGET void pk_dot_keys_bf16(const float *query, const uint16_t *keys, long headSize, long blockSize, long tokens,
+                                float *logits) {
+    PK_DOT_KEYS_16(PK_LOAD_BF16)
 }
 
 #define PK_ACC_VALUE_BLOCK(LOAD)                                                                        \
@@ -112,7 +125,7 @@ PK_TARGET void pk_dot_keys_f16(const float *query, const uint16_t *keys, long he
         }                                                                                               \
         break;                                                                                          \
     }                                                                                                   \
-    default: {                                                                                          \
+    case 32: {                                                                                          \
         const __m256 p1 = _mm256_loadu_ps(probs + 8), p2 = _mm256_loadu_ps(probs + 16),                 \
                      p3 = _mm256_loadu_ps(probs + 24);                                                  \
         for (long d = 0; d < headSize; d++) {                                                           \
@@ -123,11 +136,23 @@ PK_TARGET void pk_dot_keys_f16(const float *query, const uint16_t *keys, long he
             u = _mm256_fmadd_ps(p3, LOAD(values + r + 24), u);                                          \
             _mm256_storeu_ps(partial + d * 8, _mm256_add_ps(s, u));                                     \
         }                                                                                               \
+        break;                                                                                          \
     }                                                                                                   \
+    default: /* a multiple of 32 (64, 128): four chains over the row, probabilities from L1 */          \
+        for (long d = 0; d < headSize; d++) {                                                           \
+            const long r = d * blockSize;                                                               \
+            __m256 s = _mm256_loadu_ps(partial + d * 8), u = _mm256_setzero_ps(), w = u, z = u;         \
+            for (long g = 0; g < blockSize; g += 32) {                                                  \
+                s = _mm256_fmadd_ps(_mm256_loadu_ps(probs + g), LOAD(values + r + g), s);               \
+                u = _mm256_fmadd_ps(_mm256_loadu_ps(probs + g + 8), LOAD(values + r + g + 8), u);       \
+                w = _mm256_fmadd_ps(_mm256_loadu_ps(probs + g + 16), LOAD(values + r + g + 16), w);     \
+                z = _mm256_fmadd_ps(_mm256_loadu_ps(probs + g + 24), LOAD(values + r + g + 24), z);     \
+            }                                                                                           \
+            _mm256_storeu_ps(partial + d * 8, _mm256_add_ps(_mm256_add_ps(s, u), _mm256_add_ps(w, z))); \
+        }                                                                                               \
     }
 
 #define PK_LOAD_F32(p) _mm256_loadu_ps(p)
-#define PK_LOAD_F16(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
 
 PK_TARGET void pk_acc_value_block_f32(const float *probs, const float *values, long headSize, long blockSize,
                                       float *partial) {
@@ -137,6 +162,11 @@ PK_TARGET void pk_acc_value_block_f32(const float *probs, const float *values, l
 PK_TARGET void pk_acc_value_block_f16(const float *probs, const uint16_t *values, long headSize, long blockSize,
                                       float *partial) {
     PK_ACC_VALUE_BLOCK(PK_LOAD_F16)
+}
+
+PK_TARGET void pk_acc_value_block_bf16(const float *probs, const uint16_t *values, long headSize, long blockSize,
+                                       float *partial) {
+    PK_ACC_VALUE_BLOCK(PK_LOAD_BF16)
 }
 
 #define PK_DOT_ROWS(LOAD)                                                                               \
@@ -157,6 +187,10 @@ PK_TARGET void pk_dot_rows_f32(const float *query, const float *rows, long token
 
 PK_TARGET void pk_dot_rows_f16(const float *query, const uint16_t *rows, long tokens, long headSize, float *logits) {
     PK_DOT_ROWS(PK_LOAD_F16)
+}
+
+PK_TARGET void pk_dot_rows_bf16(const float *query, const uint16_t *rows, long tokens, long headSize, float *logits) {
+    PK_DOT_ROWS(PK_LOAD_BF16)
 }
 
 // Four rows per read-modify-write of the accumulator, then single rows.
@@ -187,9 +221,45 @@ PK_TARGET void pk_acc_rows_f16(const float *probs, const uint16_t *rows, long to
     PK_ACC_ROWS(PK_LOAD_F16)
 }
 
+PK_TARGET void pk_acc_rows_bf16(const float *probs, const uint16_t *rows, long tokens, long headSize, float *acc) {
+    PK_ACC_ROWS(PK_LOAD_BF16)
+}
+
+int pk_avx512bf16_available(void) {
+    if (!pk_avx2_f16c_fma_available()) return 0;
+    unsigned a, b, c, d, lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 0xe6) != 0xe6) return 0;  // the OS saves opmask and ZMM state too
+    __cpuid_count(7, 0, a, b, c, d);
+    int avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
+    if (!(avx512f && avx512bw && avx512vl)) return 0;
+    __cpuid_count(7, 1, a, b, c, d);
+    return (a >> 5) & 1;  // AVX512_BF16
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+void pk_round_bf16_avx512(const float *src, uint16_t *dst, long count) {
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m256bh h = _mm512_cvtneps_pbh(_mm512_loadu_ps(src + i));
+        _mm256_storeu_si256((__m256i *)(dst + i), (__m256i)h);
+    }
+    if (i < count) {
+        __mmask16 m = (__mmask16)((1u << (count - i)) - 1);
+        __m256bh h = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, src + i));
+        _mm256_mask_storeu_epi16(dst + i, m, (__m256i)h);
+    }
+}
+
 #else
 
 int pk_avx2_f16c_fma_available(void) { return 0; }
+int pk_avx512bf16_available(void) { return 0; }
+void pk_round_bf16_avx512(const float *s, uint16_t *d, long n) { (void)s; (void)d; (void)n; }
+void pk_dot_keys_bf16(const float *q, const uint16_t *k, long h, long b, long t, float *l) { (void)q; (void)k; (void)h; (void)b; (void)t; (void)l; }
+void pk_acc_value_block_bf16(const float *p, const uint16_t *v, long h, long b, float *o) { (void)p; (void)v; (void)h; (void)b; (void)o; }
+void pk_dot_rows_bf16(const float *q, const uint16_t *r, long t, long h, float *l) { (void)q; (void)r; (void)t; (void)h; (void)l; }
+void pk_acc_rows_bf16(const float *p, const uint16_t *r, long t, long h, float *a) { (void)p; (void)r; (void)t; (void)h; (void)a; }
 void pk_dot_keys_f32(const float *q, const float *k, long h, long b, long t, float *l) { (void)q; (void)k; (void)h; (void)b; (void)t; (void)l; }
 void pk_dot_keys_f16(const float *q, const uint16_t *k, long h, long b, long t, float *l) { (void)q; (void)k; (void)h; (void)b; (void)t; (void)l; }
 void pk_acc_value_block_f32(const float *p, const float *v, long h, long b, float *o) { (void)p; (void)v; (void)h; (void)b; (void)o; }

@@ -8,5 +8,5 @@ case "site":
 case "paged":
     runPagedAttentionBench(arguments: Array(arguments.dropFirst()))
 default:
-    print("usage: marginalia-bench index CHECKOUT [--runs N] [--skip-clang]\n       marginalia-bench site CHECKOUT [--db DB]\n       marginalia-bench paged")
+    print("usage: marginalia-bench index CHECKOUT [--runs N] [--skip-clang]\n       marginalia-bench site CHECKOUT [--db DB]\n       marginalia-bench paged [--peers]")
 }
