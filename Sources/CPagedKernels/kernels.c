@@ -225,6 +225,49 @@ PK_TARGET void pk_acc_rows_bf16(const float *probs, const uint16_t *rows, long t
     PK_ACC_ROWS(PK_LOAD_BF16)
 }
 
+/// exp(v) for v <= 0 (arguments below -87.3 give ~1e-38): v = n ln2 + r with |r| <= ln2/2, a degree-7
+/// polynomial for e^r (the classic Cephes expf coefficients, within 2 ulp of expf), times 2^n built
+/// in the exponent bits.
+PK_TARGET static inline __m256 exp_nonpositive(__m256 v) {
+    v = _mm256_max_ps(v, _mm256_set1_ps(-87.3f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), v);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+PK_TARGET float pk_softmax_f32(float *logits, long count, float maxLogit) {
+    const __m256 m = _mm256_set1_ps(maxLogit);
+    __m256 acc = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(logits + i), m));
+        _mm256_storeu_ps(logits + i, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    float sum = sum8(acc);
+    if (i < count) {
+        float tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (long j = i; j < count; j++) tmp[j - i] = logits[j] - maxLogit;
+        __m256 e = exp_nonpositive(_mm256_loadu_ps(tmp));
+        _mm256_storeu_ps(tmp, e);
+        for (long j = i; j < count; j++) { logits[j] = tmp[j - i]; sum += tmp[j - i]; }
+    }
+    const __m256 inv = _mm256_set1_ps(1.0f / (sum + 1e-6f));
+    for (i = 0; i + 8 <= count; i += 8) _mm256_storeu_ps(logits + i, _mm256_mul_ps(_mm256_loadu_ps(logits + i), inv));
+    for (; i < count; i++) logits[i] *= 1.0f / (sum + 1e-6f);
+    return sum;
+}
+
 int pk_avx512bf16_available(void) {
     if (!pk_avx2_f16c_fma_available()) return 0;
     unsigned a, b, c, d, lo, hi;
@@ -255,6 +298,7 @@ void pk_round_bf16_avx512(const float *src, uint16_t *dst, long count) {
 
 int pk_avx2_f16c_fma_available(void) { return 0; }
 int pk_avx512bf16_available(void) { return 0; }
+float pk_softmax_f32(float *l, long n, float m) { (void)l; (void)n; (void)m; return 0; }
 void pk_round_bf16_avx512(const float *s, uint16_t *d, long n) { (void)s; (void)d; (void)n; }
 void pk_dot_keys_bf16(const float *q, const uint16_t *k, long h, long b, long t, float *l) { (void)q; (void)k; (void)h; (void)b; (void)t; (void)l; }
 void pk_acc_value_block_bf16(const float *p, const uint16_t *v, long h, long b, float *o) { (void)p; (void)v; (void)h; (void)b; (void)o; }

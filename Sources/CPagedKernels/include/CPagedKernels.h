@@ -53,6 +53,11 @@ void pk_acc_value_block_bf16(const float *probs, const uint16_t *values, long he
 void pk_dot_rows_bf16(const float *query, const uint16_t *rows, long tokens, long headSize, float *logits);
 void pk_acc_rows_bf16(const float *probs, const uint16_t *rows, long tokens, long headSize, float *acc);
 
+/// Softmax in place, as PagedAttention.softmaxInPlace: logits[i] = exp(logits[i] - maxLogit) (a
+/// polynomial exp within 2 ulp of expf, for arguments <= 0), then times 1 / (sum + 1e-6); returns the
+/// exp sum.
+float pk_softmax_f32(float *logits, long count, float maxLogit);
+
 /// 1 when the CPU and the OS support AVX-512 F/BW/VL and AVX512_BF16 (plus everything above), else 0.
 int pk_avx512bf16_available(void);
 /// dst[i] = src[i] rounded to bfloat16 (nearest even; NaN stays NaN) with vcvtneps2bf16. Only after
