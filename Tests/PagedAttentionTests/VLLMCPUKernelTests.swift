@@ -8,6 +8,11 @@ import XCTest
 /// drives): the same inputs (generated on both sides from one counter-based SplitMix64), every dtype
 /// and block size 16, 32, 128, small shapes. Skipped when $MARGINALIA_VLLM_CPU_PYTHON is not set
 /// (scripts/test sets it).
+struct HelperError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
 final class VLLMCPUKernelTests: XCTestCase {
     static func unit(_ seed: UInt64, _ index: Int) -> Float {
         var z = seed &+ UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15
@@ -37,11 +42,11 @@ final class VLLMCPUKernelTests: XCTestCase {
                     let line = buffer[buffer.startIndex..<nl]
                     buffer = Data(buffer[(nl + 1)...])
                     let reply = try JSONSerialization.jsonObject(with: line) as? [String: Any] ?? [:]
-                    if let e = reply["error"] as? String { throw ReleaseUnavailable(description: "helper: \(e)") }
+                    if let e = reply["error"] as? String { throw HelperError(message: "helper: \(e)") }
                     return reply
                 }
                 let more = output.availableData
-                if more.isEmpty { throw ReleaseUnavailable(description: "the peer helper exited") }
+                if more.isEmpty { throw HelperError(message: "the peer helper exited") }
                 buffer.append(more)
             }
         }

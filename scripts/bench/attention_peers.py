@@ -106,8 +106,10 @@ def setup(req):
         import vllm._custom_ops as ops
         isa = attn_isa(torch, dtype, B, D)
         num_blocks = int(tables.max()) + 1
-        kc = torch.empty(num_blocks, H, B, D, dtype=dtype)
-        vc = torch.empty_like(kc)
+        # Zeroed, not empty: the kernel reads the unused slots of a sequence's last block (their logits
+        # are masked, but 0 * NaN garbage from torch.empty is NaN: seen with context 300, block 16).
+        kc = torch.zeros(num_blocks, H, B, D, dtype=dtype)
+        vc = torch.zeros_like(kc)
         t = torch.arange(T, dtype=torch.int64)
         slots = (tables.to(torch.int64)[:, t // B] * B + t % B).reshape(-1)
         ops.cpu_attn_reshape_and_cache(key, value, kc, vc, slots, isa)
