@@ -281,18 +281,25 @@ private func benchDtype<E: KVCacheElement>(
         print(String(format: "%@ block %d: caches built in %.1f s", dtype, B,
                      Double(DispatchTime.now().uptimeNanoseconds - setupStart) / 1e9))
         // Check every implementation against the reference (this is also the warm-up call).
-        var timed: [(String, () throws -> Void)] = []
+        // Each timed entry returns one call's seconds: ours timed here, the peers inside the helper
+        // (so the pipe's latency is not counted).
+        var timed: [(String, () throws -> Double)] = []
         for (name, f) in impls {
             var r = PeerRuns()
             do {
                 guard let out = try f(), out.count == reference.count else { throw BenchError("wrong output size") }
                 r.maxError = maxError(out)
                 if r.maxError <= tolerance {
-                    let isPeer = !name.hasPrefix("marginalia")
-                    let peer = name.hasPrefix("vllm") ? "vllm" : "sdpa"
-                    timed.append((name, isPeer
-                        ? { _ = try helper!.ask(["cmd": "time", "peer": peer]) } as () throws -> Void
-                        : { _ = try f() }))
+                    if name.hasPrefix("marginalia") {
+                        timed.append((name, {
+                            let t0 = DispatchTime.now().uptimeNanoseconds
+                            _ = try f()
+                            return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                        }))
+                    } else if let helper {
+                        let peer = name.hasPrefix("vllm") ? "vllm" : "sdpa"
+                        timed.append((name, { (try helper.ask(["cmd": "time", "peer": peer])["ms"] as? Double ?? .nan) / 1e3 }))
+                    }
                 } else {
                     r.note = String(format: "output differs from the float64 reference by %.2e > %.0e", r.maxError, tolerance)
                 }
@@ -307,21 +314,13 @@ private func benchDtype<E: KVCacheElement>(
             var r = PeerRuns(); r.note = "missing: \(why)"
             rows.append((peer == "vllm" ? "vllm" : "torch sdpa (contig)", r))
         }
-        // Interleaved rounds; peers' times are measured inside the helper (no pipe latency), ours here.
+        // Interleaved rounds, the order rotated each round so no implementation always follows the
+        // same one; a triad before and after every call.
         for round in 0..<runs {
             var before = triad.measure()
-            // Rotate the order each round so no implementation always follows the same one.
             for k in 0..<timed.count {
-                let (name, f) = timed[(k + round) % timed.count]
-                var seconds = 0.0
-                if name.hasPrefix("marginalia") {
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    try? f()
-                    seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-                } else {
-                    let peer = name.hasPrefix("vllm") ? "vllm" : "sdpa"
-                    seconds = ((try? helper!.ask(["cmd": "time", "peer": peer]))?["ms"] as? Double ?? .nan) / 1e3
-                }
+                let (name, timeOne) = timed[(k + round) % timed.count]
+                let seconds = (try? timeOne()) ?? .nan
                 let after = triad.measure()
                 if let j = rows.firstIndex(where: { $0.0 == name }) {
                     rows[j].1.seconds.append(seconds)
