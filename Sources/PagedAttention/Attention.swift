@@ -159,7 +159,7 @@ public enum PagedAttention {
                             logits[t] = logits[t] * scale + (slope != 0 ? slope * Float(t - seqLen + 1) : 0)
                             m = max(m, logits[t])
                         }
-                        _ = softmaxInPlace(logits, count: seqLen, maxLogit: m)
+                        _ = softmaxInPlace(logits, count: seqLen, maxLogit: m, kernels: kernels)
                         acc.initialize(repeating: 0, count: headSize)
                         E.accumulateRows(probs: logits, rows: values + base, tokens: seqLen, headSize: headSize, acc: acc,
                                          kernels: kernels)
@@ -259,7 +259,7 @@ public enum PagedAttention {
             scoreKeys(plan: plan, cache: cache, queries: queries, kvHeads: kvHeads, blockTable: blockTable, seqLen: seqLen,
                       blocks: blocks, alibiSlopes: alibiSlopes, logits: logits, maxima: maxima)
             for j in 0..<heads {
-                let expSum = softmaxInPlace(logits + j * stride, count: numTokens, maxLogit: maxima[j])
+                let expSum = softmaxInPlace(logits + j * stride, count: numTokens, maxLogit: maxima[j], kernels: plan.kernels)
                 if let stats {
                     stats.base[j * stats.headStride] = maxima[j]
                     stats.base[j * stats.headStride + 1] = expSum
@@ -313,7 +313,8 @@ public enum PagedAttention {
 
     /// Softmax over `count` logits in place: `exp(l - max)`, their sum, then multiplication by
     /// `1 / (sum + 1e-6)` (vLLM's guard against a zero sum). Returns the exp sum.
-    static func softmaxInPlace(_ logits: UnsafeMutablePointer<Float>, count: Int, maxLogit: Float) -> Float {
+    static func softmaxInPlace(_ logits: UnsafeMutablePointer<Float>, count: Int, maxLogit: Float, kernels: KernelPath) -> Float {
+        if kernels == .avx2F16C { return pk_softmax_f32(logits, count, maxLogit) }  // vectorized exp, same steps
         var sum: Float = 0
         for i in 0..<count {
             let e = expf(logits[i] - maxLogit)

@@ -10,13 +10,13 @@ public struct KVCacheShape: Sendable, Hashable, Codable {
     public var numKVHeads: Int
     /// Elements per head vector (vLLM supports 64, 80, 96, 112, 120, 128, 192, 256).
     public var headSize: Int
-    /// Tokens per block (8, 16 or 32 here, as in vLLM's CUDA build).
+    /// Tokens per block: 8, 16 or 32 (vLLM's CUDA build), or 128 (vLLM's CPU default with AVX-512).
     public var blockSize: Int
 
-    /// Creates a shape; `headSize` must be a multiple of 8 and `blockSize` one of 8, 16, 32.
+    /// Creates a shape; `headSize` must be a multiple of 8 and `blockSize` one of 8, 16, 32, 64, 128.
     public init(numBlocks: Int, numKVHeads: Int, headSize: Int, blockSize: Int) {
         require(headSize > 0 && headSize % 8 == 0, "head size must be a multiple of 8")
-        require([8, 16, 32].contains(blockSize), "block size must be 8, 16 or 32")
+        require([8, 16, 32, 64, 128].contains(blockSize), "block size must be 8, 16, 32, 64 or 128")
         self.numBlocks = numBlocks
         self.numKVHeads = numKVHeads
         self.headSize = headSize

@@ -31,7 +31,7 @@ public enum KernelPath: Sendable, Hashable, CustomStringConvertible {
 
 /// A scalar type the paged KV cache can store. Reads always widen to `Float`.
 ///
-/// The two conformances (`Float`, `Float16`) carry the hot loops as static requirements, so generic
+/// The three conformances (`Float`, `Float16`, `BFloat16` in BFloat16.swift) carry the hot loops as static requirements, so generic
 /// code pays one dynamic dispatch per cache block, never per element. Each loop takes the
 /// `KernelPath` to run: `.avx2F16C` hands the block to the C loops in CPagedKernels, `.portable` runs
 /// the Swift SIMD code below.
@@ -178,13 +178,13 @@ func accumulateValueRows(probs: UnsafePointer<Float>, headSize: Int, blockSize: 
             let s = acc.loadUnaligned(fromByteOffset: d * 32, as: SIMD8<Float>.self) + p0 * row(d, 0) + p1 * row(d, 1)
             acc.storeBytes(of: s, toByteOffset: d * 32, as: SIMD8<Float>.self)
         }
-    default:
-        let p1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-        let p2 = p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-        let p3 = p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+    default:  // a multiple of 32 (32, 64, 128): groups of 32 tokens, probabilities reloaded from L1
         for d in 0..<headSize {
-            let s = acc.loadUnaligned(fromByteOffset: d * 32, as: SIMD8<Float>.self)
-                + (p0 * row(d, 0) + p1 * row(d, 1)) + (p2 * row(d, 2) + p3 * row(d, 3))
+            var s = acc.loadUnaligned(fromByteOffset: d * 32, as: SIMD8<Float>.self)
+            for g in stride(from: 0, to: blockSize / 8, by: 4) {
+                let q = { p.loadUnaligned(fromByteOffset: ($0 + g) * 32, as: SIMD8<Float>.self) }
+                s += (q(0) * row(d, g) + q(1) * row(d, g + 1)) + (q(2) * row(d, g + 2) + q(3) * row(d, g + 3))
+            }
             acc.storeBytes(of: s, toByteOffset: d * 32, as: SIMD8<Float>.self)
         }
     }

@@ -13,6 +13,7 @@ import PagedAttention
 /// each, and every figure is a median over rounds of a per-round ratio: paged / baseline of the same
 /// round, and a kernel's K/V bandwidth / the mean of the two triads around it.
 func runPagedAttentionBench(arguments: [String] = []) {
+    if arguments.first == "--peers" { return runPeersBench(arguments: Array(arguments.dropFirst())) }
     let numSeqs = 8, numHeads = 32, headSize = 128, context = 4096, blockSize = 16
     var runs = 7
     var group: Int? = nil
@@ -30,7 +31,7 @@ func runPagedAttentionBench(arguments: [String] = []) {
         case "--best-only": paths = [KernelPath.best]
         case "--no-numpy": withNumPy = false
         default:
-            print("unknown argument \(arguments[i]) (--runs N, --kv-heads-per-item N, --float32-only, --float16-only, "
+            print("unknown argument \(arguments[i]) (--peers ..., --runs N, --kv-heads-per-item N, --float32-only, --float16-only, "
                   + "--portable-only, --best-only, --no-numpy)")
             return
         }
@@ -188,11 +189,11 @@ private func benchStorage<E: KVCacheElement>(_: E.Type, numSeqs: Int, numHeads: 
 
 private func maxDiff(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
 
-private func median(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.sorted()[xs.count / 2] }
+func median(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.sorted()[xs.count / 2] }
 
 /// STREAM-like triad `a[i] = b[i] + s * c[i]` on both cores over three 128 MiB Float arrays, allocated
 /// once; GB/s counting the three arrays' bytes, as STREAM does.
-private final class Triad {
+final class Triad {
     let n = 32 << 20
     let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
 

@@ -10,5 +10,5 @@ case "paged":
 case "suggest":
     runSuggestionBench(arguments: Array(arguments.dropFirst()))
 default:
-    print("usage: marginalia-bench index CHECKOUT [--runs N] [--skip-clang]\n       marginalia-bench site CHECKOUT [--db DB]\n       marginalia-bench paged\n       marginalia-bench suggest --db DB [--runs N] NAME...")
+    print("usage: marginalia-bench index CHECKOUT [--runs N] [--skip-clang]\n       marginalia-bench site CHECKOUT [--db DB]\n       marginalia-bench paged [--peers]\n       marginalia-bench suggest --db DB [--runs N] NAME...")
 }

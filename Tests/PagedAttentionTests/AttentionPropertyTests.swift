@@ -16,12 +16,12 @@ struct AttentionCase {
 
     static let headSizes = [64, 80, 96, 112, 120, 128, 192, 256]
 
-    init(seed: UInt64, maxContext: Int = 700) {
+    init(seed: UInt64, maxContext: Int = 700, blockSizes: [Int] = [8, 16, 32]) {
         var rng = SplitMix64(seed: seed)
         let kvHeads = [1, 2, 3].randomElement(using: &rng)!
         let heads = kvHeads * [1, 2, 4].randomElement(using: &rng)!   // MHA, GQA and MQA (kvHeads == 1)
         let hs = Self.headSizes.randomElement(using: &rng)!
-        let bs = [8, 16, 32].randomElement(using: &rng)!
+        let bs = blockSizes.randomElement(using: &rng)!
         let n = Int.random(in: 1...3, using: &rng)
         let lens = (0..<n).map { _ in Int.random(in: 1...maxContext, using: &rng) }
         let needed = lens.map { ($0 + bs - 1) / bs }
