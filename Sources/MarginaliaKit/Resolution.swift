@@ -6,7 +6,7 @@ import IndexModel
 
 enum Resolution {
     /// Bumped when resolution changes, so the next `index` run rebuilds the edges.
-    static let version = "10"
+    static let version = "11"
 
     /// The version stored with the edges: the resolver's and the profile bindings it was given.
     static func version(bindings: [TypeBinding]) -> String {
