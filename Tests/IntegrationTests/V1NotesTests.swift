@@ -92,7 +92,7 @@ final class V1NotesTests: XCTestCase {
         let db = root.appendingPathComponent("cxx.sqlite").path
         let r = try CLI.run(["index", root.path, "--db", db], cache: root)
         XCTAssertEqual(r.status, 0, r.stderr)
-        Self.cxx = (db, units.sorted())
+        Self.cxx = (db, files.sorted())   // the units and every header they include
         return Self.cxx!
     }
 
@@ -221,13 +221,16 @@ final class V1NotesTests: XCTestCase {
         let tree = root.appendingPathComponent("vllm-0.33.0")
         var files = Set((set.notes + tourStepNotes(set)).flatMap(\.anchors).map(\.file.rawValue).filter { !$0.hasSuffix("/") })
         files.insert("PKG-INFO")
+        // The C/C++ files the notes anchor come with the translation units that compile them and their headers
+        // (the site validates every anchor: a C++ anchor needs the C++ phase's symbols).
+        files.formUnion(try cxxIndex(for: set.notes + tourStepNotes(set), checkout: checkout).files)
         for f in files.sorted() {
             let dst = tree.appendingPathComponent(f)
             try fm.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
             try fm.copyItem(at: checkout.appendingPathComponent(f), to: dst)
         }
         let db = root.appendingPathComponent("index.sqlite").path
-        let index = try CLI.run(["index", tree.path, "--python-only", "--db", db], cache: root)
+        let index = try CLI.run(["index", tree.path, "--db", db], cache: root)
         XCTAssertEqual(index.status, 0, index.stderr)
         let out = root.appendingPathComponent("site")
         let pkg = CLI.packageRoot
