@@ -53,10 +53,19 @@ public enum NearMiss {
 
     /// Levenshtein distance, giving up with `bound + 1` as soon as it must exceed `bound`.
     static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], bound: Int) -> Int {
+        var prev: [Int] = [], cur: [Int] = []
+        return boundedDistance(a, b, bound: bound, &prev, &cur)
+    }
+
+    /// Levenshtein distance of two sequences, `bound + 1` as soon as it must exceed `bound`; `prev` and `cur`
+    /// are scratch rows a caller comparing many pairs can reuse.
+    @inlinable
+    public static func boundedDistance<T: Equatable>(_ a: [T], _ b: [T], bound: Int, _ prev: inout [Int], _ cur: inout [Int]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        var prev = Array(0...b.count)
-        var cur = [Int](repeating: 0, count: b.count + 1)
+        prev.removeAll(keepingCapacity: true)
+        prev.append(contentsOf: 0...b.count)
+        cur = [Int](repeating: 0, count: b.count + 1)
         for i in 1...a.count {
             cur[0] = i
             var rowMin = i

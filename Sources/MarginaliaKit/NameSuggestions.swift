@@ -110,22 +110,7 @@ public enum NameRanking {
 
     /// Levenshtein distance of two byte strings, `bound + 1` as soon as it must exceed `bound`.
     static func boundedDistance(_ a: [UInt8], _ b: [UInt8], bound: Int, _ prev: inout [Int], _ cur: inout [Int]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        prev.removeAll(keepingCapacity: true)
-        prev.append(contentsOf: 0...b.count)
-        cur = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            cur[0] = i
-            var rowMin = i
-            for j in 1...b.count {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-                rowMin = min(rowMin, cur[j])
-            }
-            if rowMin > bound { return bound + 1 }
-            swap(&prev, &cur)
-        }
-        return prev[b.count]
+        NearMiss.boundedDistance(a, b, bound: bound, &prev, &cur)
     }
 
     static func bytesContain(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
