@@ -309,14 +309,15 @@ public struct ProfileFilter: Sendable {
         return dottedPrefixes(node).contains(where: excluded.contains) ? "not selected" : nil
     }
 
-    /// Whether a C/C++/CUDA source file is built under the profile (Python files always are).
+    /// Whether a C/C++/CUDA source file is built under the profile (Python files always are). Called for
+    /// every edge a query follows: the prefix tests come first, the extension only when one matched.
     public func compiles(_ file: String) -> Bool {
-        guard !(compiledSources.isEmpty && uncompiledSources.isEmpty) else { return true }
-        let ext = file.split(separator: ".").last.map { String($0) } ?? ""
-        guard ["c", "cc", "cpp", "cxx", "cu", "cuh", "h", "hpp", "hh", "inl"].contains(ext) else { return true }
-        if uncompiledSources.contains(where: { file.hasPrefix($0) }) { return false }
-        return compiledSources.isEmpty || compiledSources.contains(where: { file.hasPrefix($0) })
+        let excluded = uncompiledSources.contains { file.hasPrefix($0) }
+        let outside = !compiledSources.isEmpty && !compiledSources.contains { file.hasPrefix($0) }
+        guard excluded || outside else { return true }
+        return !Self.nativeExtensions.contains { file.hasSuffix($0) }
     }
+    static let nativeExtensions = [".c", ".cc", ".cpp", ".cxx", ".cu", ".cuh", ".h", ".hpp", ".hh", ".inl"]
 
     /// The choice that selects `node` (or the class it belongs to), "" when none: the innermost one.
     public func choice(of node: String) -> String {

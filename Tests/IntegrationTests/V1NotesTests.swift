@@ -44,6 +44,16 @@ final class V1NotesTests: XCTestCase {
         return parts.joined(separator: "/")
     }
 
+    /// Copies checkout-relative files into a new tree, keeping their paths.
+    static func copy(_ files: Set<String>, from checkout: URL, to tree: URL) throws {
+        let fm = FileManager.default
+        for f in files.sorted() {
+            let dst = tree.appendingPathComponent(f)
+            try fm.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try fm.copyItem(at: checkout.appendingPathComponent(f), to: dst)
+        }
+    }
+
     static func isCxx(_ path: String) -> Bool {
         [".cu", ".cuh", ".cpp", ".cc", ".c", ".h", ".hpp"].contains { path.hasSuffix($0) }
     }
@@ -84,11 +94,7 @@ final class V1NotesTests: XCTestCase {
             for i in includes(f) where files.insert(i).inserted { frontier.append(i) }
         }
         let root = try temporaryDirectory("v1-cxx")
-        for f in files.sorted() {
-            let dst = root.appendingPathComponent(f)
-            try fm.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try fm.copyItem(at: checkout.appendingPathComponent(f), to: dst)
-        }
+        try Self.copy(files, from: checkout, to: root)
         let db = root.appendingPathComponent("cxx.sqlite").path
         let r = try CLI.run(["index", root.path, "--db", db], cache: root)
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -224,11 +230,7 @@ final class V1NotesTests: XCTestCase {
         // The C/C++ files the notes anchor come with the translation units that compile them and their headers
         // (the site validates every anchor: a C++ anchor needs the C++ phase's symbols).
         files.formUnion(try cxxIndex(for: set.notes + tourStepNotes(set), checkout: checkout).files)
-        for f in files.sorted() {
-            let dst = tree.appendingPathComponent(f)
-            try fm.createDirectory(at: dst.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try fm.copyItem(at: checkout.appendingPathComponent(f), to: dst)
-        }
+        try Self.copy(files, from: checkout, to: tree)
         let db = root.appendingPathComponent("index.sqlite").path
         let index = try CLI.run(["index", tree.path, "--db", db], cache: root)
         XCTAssertEqual(index.status, 0, index.stderr)
