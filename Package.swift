@@ -60,9 +60,12 @@ let package = Package(
                           swiftSettings: v5),
 
         // Seeded mutation fuzzing of the input front ends (scripts/fuzz; a smoke run in scripts/test).
-        .executableTarget(name: "marginalia-fuzz",
-                          dependencies: ["PythonIndexer", "ClangIndexer", "Annotations", "IndexModel"],
-                          swiftSettings: v5),
+        .target(name: "FuzzChecks", dependencies: ["PythonIndexer", "ClangIndexer", "Annotations", "IndexModel"],
+                swiftSettings: v5),
+        .executableTarget(name: "marginalia-fuzz", dependencies: ["FuzzChecks", "ClangIndexer", "Annotations", "IndexModel"], swiftSettings: v5),
+        // Coverage-guided fuzzing with libFuzzer: built by scripts/fuzz-coverage with -sanitize=fuzzer
+        // (libFuzzer supplies main); an ordinary build gets a main that says so.
+        .executableTarget(name: "marginalia-libfuzz", dependencies: ["FuzzChecks"], swiftSettings: v5),
 
         // Test targets are enabled as their tests land (an empty test target does not build).
         .testTarget(name: "IndexModelTests", dependencies: ["IndexModel"], swiftSettings: v5),

@@ -3,8 +3,8 @@
 import Annotations
 import ClangIndexer
 import Foundation
+import FuzzChecks
 import IndexModel
-import PythonIndexer
 
 /// Where corpora are read from.
 struct CorpusSources {
@@ -170,49 +170,16 @@ enum FuzzTarget: String, CaseIterable {
 
     /// Runs `inputs` in this process; returns the invariant failures (case index in `inputs`, message).
     func run(_ inputs: [FuzzInput], scratch: URL) -> [(Int, String)] {
-        var failures: [(Int, String)] = []
         switch self {
         case .python:
-            for (k, input) in inputs.enumerated() {
-                let index = PythonIndexer().index(source: input.bytes, path: RepoPath(input.name), moduleName: "fuzzed")
-                if index.symbols.first?.kind != .module { failures.append((k, "no module symbol")) }
-                var printed: [UInt8] = []
-                printed.reserveCapacity(input.bytes.count)
-                for span in PythonIndexer.highlightTokens(input.bytes) { printed += input.bytes[span.start..<span.end] }
-                if printed != input.bytes { failures.append((k, "the lexer's tokens do not print back the input")) }
-            }
+            return inputs.enumerated().flatMap { k, input in FuzzChecks.python(input.bytes, name: input.name).map { (k, $0) } }
         case .cpp:
-            let root = scratch.appendingPathComponent("checkout")
-            try? FileManager.default.removeItem(at: root)
-            try? FileManager.default.createDirectory(at: root.appendingPathComponent("csrc"), withIntermediateDirectories: true)
-            var paths: [RepoPath] = []
-            for (k, input) in inputs.enumerated() {
-                let ext = (input.name as NSString).pathExtension
-                let path = RepoPath("csrc/case\(k).\(ext.isEmpty ? "cu" : ext)")
-                _ = FileManager.default.createFile(atPath: root.appendingPathComponent(path.rawValue).path, contents: Data(input.bytes))
-                paths.append(path)
-            }
-            let indexer = ClangIndexer(checkoutRoot: root, options: .init(workers: 2, pchDirectory: scratch.appendingPathComponent("pch")))
-            let result = indexer.index(files: paths)
-            let seen = Set(result.units.map(\.path))
-            for (k, path) in paths.enumerated() where !seen.contains(path) { failures.append((k, "no unit for \(path)")) }
-            try? FileManager.default.removeItem(at: root)
+            return FuzzChecks.cpp(inputs.map { ($0.name, $0.bytes) }, scratch: scratch)
         case .frontmatter:
-            for (k, input) in inputs.enumerated() {
-                let display = "Annotations/" + input.name
-                let parsed = NoteFileFormat.parse(text: String(decoding: input.bytes, as: UTF8.self), path: input.name, displayPath: display)
-                if parsed.note == nil, parsed.diagnostics.isEmpty { failures.append((k, "no note and no diagnostic")) }
-                if parsed.diagnostics.contains(where: { $0.file.rawValue != display || $0.line < 0 }) {
-                    failures.append((k, "a diagnostic does not name the file"))
-                }
-            }
+            return inputs.enumerated().flatMap { k, input in FuzzChecks.frontmatter(input.bytes, name: input.name).map { (k, $0) } }
         case .markdown:
-            for (k, input) in inputs.enumerated() {
-                let r = MarkdownRenderer.render(String(decoding: input.bytes, as: UTF8.self)) { "/\($0.target).html" }
-                if r.tooDeepAtLine != nil, !r.html.hasPrefix("<pre>") { failures.append((k, "too deep but rendered")) }
-            }
+            return inputs.enumerated().flatMap { k, input in FuzzChecks.markdown(input.bytes).map { (k, $0) } }
         }
-        return failures
     }
 }
 
