@@ -11,7 +11,7 @@ public struct GraphInput: Sendable {
     public var calls: [CallSite]
     /// Python imports.
     public var imports: [Import]
-    /// Python type facts (the indexer's, plus `sourceFacts` when the pipeline adds them).
+    /// Python type facts, as the indexer recorded them.
     public var typeFacts: [TypeFact]
     /// Torch op, pybind11 and Python custom-op registrations.
     public var registrations: [Registration]

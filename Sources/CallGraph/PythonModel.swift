@@ -525,7 +525,7 @@ final class PythonWorld {
             }
         case .assignedName, .returnedName, .parameterDefault:
             if (f.expression.hasPrefix("[") && f.expression.hasSuffix("]")) || (f.expression.hasPrefix("{") && f.expression.hasSuffix("}")) {
-                // `[Callee()]`: a list built by a comprehension over calls (written so by `sourceFacts`).
+                // `[Callee()]`: a list built by a comprehension over calls (written so by the Python indexer).
                 // `[a, b]`: a list whose elements are the values of those names; `{a, b}`: a dict's values.
                 var elements: [Typed] = []
                 let container = f.expression.hasPrefix("{") ? "builtins.dict" : "builtins.list"

@@ -194,22 +194,20 @@ final class Resolver {
         for c in input.calls where !c.arguments.isEmpty && Language.of(path: c.file.rawValue) == .python {
             let last = c.callee.split(separator: ".").last.map(String.init) ?? c.callee
             guard last == "direct_register_custom_op" || last == "custom_op" else { continue }
-            let args = Resolver.arguments(of: "f(" + c.arguments + ")")
             var ns = "vllm"
             var op = ""
             var fnText = ""
             var key = ""
             if last == "direct_register_custom_op" {
-                op = (args.keyword["op_name"] ?? args.positional.first).flatMap(Resolver.stringLiteral) ?? ""
-                fnText = args.keyword["op_func"] ?? (args.positional.count > 1 ? args.positional[1] : "")
-                key = args.keyword["dispatch_key"].flatMap(Resolver.stringLiteral) ?? ""
+                op = c.argument(0, or: "op_name")?.string ?? ""
+                fnText = c.argument(1, or: "op_func")?.text ?? ""
+                key = c.keywordArgument("dispatch_key")?.string ?? ""
             } else {
-                let full = (args.keyword["name"] ?? args.positional.first).flatMap(Resolver.stringLiteral) ?? ""
-                let parts = full.components(separatedBy: "::")
+                let parts = (c.argument(0, or: "name")?.string ?? "").components(separatedBy: "::")
                 guard parts.count == 2 else { continue }
                 ns = parts[0]
                 op = parts[1]
-                fnText = args.keyword["fn"] ?? (args.positional.count > 1 ? args.positional[1] : "")
+                fnText = c.argument(1, or: "fn")?.text ?? ""
             }
             guard !op.isEmpty, let segs = parseSegments(fnText) else { continue }
             let targets = py.evaluateSegments(segs, in: c.caller).values.compactMap { v -> String? in
@@ -321,10 +319,7 @@ final class Resolver {
     func rpcTargets(_ c: CallSite, _ pos: SourcePosition) {
         guard let last = c.callee.split(separator: ".").last.map(String.init), rpcCallNames.contains(last),
               !c.arguments.isEmpty else { return }
-        let args = Resolver.arguments(of: "f(" + c.arguments + ")")
-        let index = last == "run_method" ? 1 : 0
-        let text = args.keyword["method"] ?? (args.positional.count > index ? args.positional[index] : "")
-        guard let method = Resolver.stringLiteral(text), !method.isEmpty else { return }
+        guard let method = c.argument(last == "run_method" ? 1 : 0, or: "method")?.string, !method.isEmpty else { return }
         let targets = py.workerMethods(named: method)
         for t in targets {
             add(Edge(caller: c.caller, callee: t, kind: .call, confidence: .candidate, file: c.file, line: pos.line,

@@ -101,11 +101,12 @@ public final class IndexStore: @unchecked Sendable {
     let dbQueue: DatabaseQueue
 
     /// The current schema version (the number of registered migrations).
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
 
     /// Migrations a read-only open needs: `v2-traces` only adds tables (recorded runs) that readers
     /// treat as empty when absent; `v2-profiles` adds the class hierarchy and dispatch keys queries read.
-    static let requiredForReading: Set<String> = ["v1", "v2-profiles"]
+    /// `v3-call-arguments` adds the arguments of Python calls the call graph reads registrations from.
+    static let requiredForReading: Set<String> = ["v1", "v2-profiles", "v3-call-arguments"]
 
     /// Opens (creating and migrating if needed) the index at `path`.
     public init(path: String, readOnly: Bool = false) throws {
@@ -201,6 +202,12 @@ public final class IndexStore: @unchecked Sendable {
             try db.execute(sql: "DELETE FROM meta WHERE key = 'edges_version'")
         }
         m.registerMigration("v2-traces") { db in try Self.createTraceTables(db) }
+        // The parser's call arguments (JSON, "" for none): the call graph reads op and method names from
+        // them instead of the source. Python units written before hold none: they are parsed again.
+        m.registerMigration("v3-call-arguments") { db in
+            try db.execute(sql: "ALTER TABLE calls ADD COLUMN arguments TEXT NOT NULL DEFAULT ''")
+            try db.execute(sql: "DELETE FROM meta WHERE key = 'edges_version'")
+        }
         return m
     }
 
@@ -266,6 +273,19 @@ public final class IndexStore: @unchecked Sendable {
     }
 
     /// Compact, deterministic JSON array of strings (hand-written: this runs for every stored row).
+    /// A call's arguments as stored: JSON, "" for a call with none recorded.
+    static func json(_ arguments: [CallArgument]) -> String {
+        guard !arguments.isEmpty else { return "" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(arguments)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    static func callArguments(_ json: String) -> [CallArgument] {
+        guard !json.isEmpty else { return [] }
+        return (try? JSONDecoder().decode([CallArgument].self, from: Data(json.utf8))) ?? []
+    }
+
     static func json(_ strings: [String]) -> String {
         if strings.isEmpty { return "[]" }
         var out = "["
@@ -309,7 +329,7 @@ public final class IndexStore: @unchecked Sendable {
             """)
         let callSt = try db.makeStatement(sql: """
             INSERT INTO calls (unit, caller, callee, kind, file, line, col, end_line, end_col, target_usr,
-              target_name, launch_config, via_macro, argc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+              target_name, launch_config, via_macro, argc, arguments) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """)
         let impSt = try db.makeStatement(sql: "INSERT INTO imports VALUES (?,?,?,?,?,?,?,?,?)")
         let tfSt = try db.makeStatement(sql: "INSERT INTO type_facts VALUES (?,?,?,?,?,?,?)")
@@ -334,7 +354,7 @@ public final class IndexStore: @unchecked Sendable {
                 callSt.setUncheckedArguments([
                     unit, c.caller, c.callee, c.kind.rawValue, c.file.rawValue, c.range.start.line,
                     c.range.start.column, c.range.end.line, c.range.end.column, c.targetUSR, c.targetName,
-                    c.launchConfig, c.viaMacro, c.argumentCount,
+                    c.launchConfig, c.viaMacro, c.argumentCount, Self.json(c.arguments),
                 ])
                 try callSt.execute()
             }
@@ -453,14 +473,15 @@ public final class IndexStore: @unchecked Sendable {
         try dbQueue.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT DISTINCT caller, callee, kind, file, line, col, end_line, end_col, target_usr, target_name,
-                  launch_config, via_macro, argc FROM calls ORDER BY file, line, col, callee
+                  launch_config, via_macro, argc, arguments FROM calls ORDER BY file, line, col, callee
                 """).map { r in
                 CallSite(caller: r["caller"], callee: r["callee"], kind: CallKind(rawValue: r["kind"]) ?? .call,
                          file: RepoPath(r["file"] as String),
                          range: SourceRange(line: r["line"], column: r["col"], endLine: r["end_line"],
                                             endColumn: r["end_col"]),
                          targetUSR: r["target_usr"], targetName: r["target_name"],
-                         launchConfig: r["launch_config"], viaMacro: r["via_macro"], argumentCount: r["argc"])
+                         launchConfig: r["launch_config"], viaMacro: r["via_macro"], argumentCount: r["argc"],
+                         arguments: Self.callArguments(r["arguments"]))
             }
         }
     }
@@ -642,7 +663,7 @@ extension IndexStore {
                     file: RepoPath(r["file"] as String),
                     range: SourceRange(line: r["line"], column: r["col"], endLine: r["end_line"], endColumn: r["end_col"]),
                     targetUSR: r["target_usr"], targetName: r["target_name"], launchConfig: r["launch_config"],
-                    viaMacro: r["via_macro"], argumentCount: r["argc"]))
+                    viaMacro: r["via_macro"], argumentCount: r["argc"], arguments: Self.callArguments(r["arguments"])))
             }
             let imps = try Row.fetchCursor(db, sql: "SELECT * FROM imports")
             while let r = try imps.next() {

@@ -192,15 +192,16 @@ public struct CallSite: Hashable, Codable, Sendable {
     public var viaMacro: String
     /// Python: the number of positional arguments and the keyword names (for matching overrides).
     public var argumentCount: Int
-    /// Python: the argument list as written between the parentheses, "" when not recorded. The call graph
-    /// reads op names and functions out of registration calls (`direct_register_custom_op("name",
-    /// op_func=fn)`, `torch.library.custom_op("ns::name", fn)`, `lib.impl("name", fn, "CUDA")`).
-    public var arguments: String = ""
+    /// Python: the arguments, recorded for calls that pass a plain string literal (empty otherwise). The
+    /// call graph reads op names and functions out of registration calls (`direct_register_custom_op("name",
+    /// op_func=fn)`, `torch.library.custom_op("ns::name", fn)`, `lib.impl("name", fn, "CUDA")`) and method
+    /// names out of calls by name (`collective_rpc("execute_model")`).
+    public var arguments: [CallArgument] = []
 
     public init(
         caller: String, callee: String, kind: CallKind = .call, file: RepoPath, range: SourceRange,
         targetUSR: String = "", targetName: String = "", launchConfig: String = "", viaMacro: String = "",
-        argumentCount: Int = 0, arguments: String = ""
+        argumentCount: Int = 0, arguments: [CallArgument] = []
     ) {
         self.caller = caller
         self.callee = callee
@@ -220,7 +221,7 @@ public struct CallSite: Hashable, Codable, Sendable {
         case arguments
     }
 
-    /// Decodes `arguments` as "" when absent, so indexes written before the field existed still load.
+    /// Decodes `arguments` as empty when absent, so indexes written before the field existed still load.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         caller = try c.decode(String.self, forKey: .caller)
@@ -233,7 +234,37 @@ public struct CallSite: Hashable, Codable, Sendable {
         launchConfig = try c.decode(String.self, forKey: .launchConfig)
         viaMacro = try c.decode(String.self, forKey: .viaMacro)
         argumentCount = try c.decode(Int.self, forKey: .argumentCount)
-        arguments = try c.decodeIfPresent(String.self, forKey: .arguments) ?? ""
+        arguments = (try? c.decodeIfPresent([CallArgument].self, forKey: .arguments)) ?? []
+    }
+
+    /// The positional arguments as written, in order (unpacked `*args` / `**kw` left out).
+    public var positionalArguments: [CallArgument] { arguments.filter { $0.label.isEmpty } }
+
+    /// The keyword argument `label=...`, nil when the call does not pass one.
+    public func keywordArgument(_ label: String) -> CallArgument? { arguments.first { $0.label == label } }
+
+    /// Positional argument `index`, or the keyword `label` when given instead.
+    public func argument(_ index: Int, or label: String? = nil) -> CallArgument? {
+        if let label, let k = keywordArgument(label) { return k }
+        let positional = positionalArguments
+        return index < positional.count ? positional[index] : nil
+    }
+}
+
+/// One argument of a Python call, as the parser read it.
+public struct CallArgument: Hashable, Codable, Sendable {
+    /// The keyword (`op_func` for `op_func=fn`), `*` / `**` for unpacked arguments, "" for positional ones.
+    public var label: String
+    /// The argument's expression as written (whitespace-normalized; the keyword not included).
+    public var text: String
+    /// The value of a plain string literal argument (not an f-string or bytes, no implicit concatenation),
+    /// nil for any other expression.
+    public var string: String?
+
+    public init(label: String = "", text: String, string: String? = nil) {
+        self.label = label
+        self.text = text
+        self.string = string
     }
 }
 

@@ -6,7 +6,7 @@ import IndexModel
 
 enum Resolution {
     /// Bumped when resolution changes, so the next `index` run rebuilds the edges.
-    static let version = "11"
+    static let version = "12"
 
     /// The version stored with the edges: the resolver's and the profile bindings it was given.
     static func version(bindings: [TypeBinding]) -> String {
@@ -30,14 +30,11 @@ enum Resolution {
         let macros = NamespaceMacros.derive(buildFiles: buildFiles(root: root))
         var input = GraphInput(files: inputs.units, macros: macros)
         input.bindings = bindings
-        let cache = LineCache(root: root)
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        supplementFromSource(&input, lines: { cache.lines($0) })
         let t1 = DispatchTime.now().uptimeNanoseconds
         let graph = CallGraph.resolve(input)
         let t2 = DispatchTime.now().uptimeNanoseconds
         if ProcessInfo.processInfo.environment["MARGINALIA_TRACE"] != nil {
-            FileHandle.standardError.write(Data("resolve: supplement \(Double(t1 - t0) / 1e9) s, graph \(Double(t2 - t1) / 1e9) s\n".utf8))
+            FileHandle.standardError.write(Data("resolve: graph \(Double(t2 - t1) / 1e9) s\n".utf8))
         }
         var result = Result()
         result.edges = graph.edges.map {

@@ -18,7 +18,13 @@ extension PythonIndexer {
             out += line + "\n"
         }
         for c in index.calls where c.kind != .attribute {
-            out += "call \(c.caller) -> \(quoted(c.callee)) \(dumpRange(c.range)) args=\(c.argumentCount)\n"
+            var line = "call \(c.caller) -> \(quoted(c.callee)) \(dumpRange(c.range)) args=\(c.argumentCount)"
+            if !c.arguments.isEmpty {
+                line += " arguments=[" + c.arguments.map { a in
+                    (a.label.isEmpty ? "" : a.label + "=") + (a.string.map { "str:" + quoted($0) } ?? quoted(a.text))
+                }.joined(separator: ", ") + "]"
+            }
+            out += line + "\n"
         }
         for i in index.imports {
             var line = "import scope=\(i.scope) module=\(quoted(i.module))"

@@ -6,9 +6,9 @@
 
 import IndexModel
 
-private enum ScopeKind { case module, klass, function }
+enum ScopeKind { case module, klass, function }
 
-private struct Scope {
+struct Scope {
     var qualifiedName: String
     var kind: ScopeKind
     /// For methods: the first parameter (`self`) and the class's qualified name.
@@ -31,9 +31,14 @@ struct Parser {
     var calls: [CallSite] = []
     var imports: [Import] = []
     var facts: [TypeFact] = []
+    /// Facts that hold only where no other fact names the same target in the same scope (see
+    /// FlowFacts.swift); joined to `facts` when the module is parsed.
+    var fallbackFacts: [TypeFact] = []
+    /// Names each function declares `global` / `nonlocal` (not its locals).
+    var outerNames: [String: Set<String>] = [:]
     var exports: [String] = []
     var diagnostics: [Diagnostic] = []
-    private var scopes: [Scope] = []
+    fileprivate(set) var scopes: [Scope] = []
     /// The caller recorded for calls found now (a named lambda's body overrides the scope).
     private var callerOverride: String? = nil
     /// Variables the previous statement of the current block defined (for attribute docstrings).
@@ -128,7 +133,7 @@ struct Parser {
 
     // MARK: Scopes
 
-    private var scope: Scope { scopes[scopes.count - 1] }
+    var scope: Scope { scopes[scopes.count - 1] }
     private var caller: String { callerOverride ?? scopes[scopes.count - 1].qualifiedName }
     private var isConditional: Bool { scopes[scopes.count - 1].conditional > 0 }
 
@@ -153,6 +158,7 @@ struct Parser {
         module.doc = docstring(at: 0) ?? ""
         symbols.append(module)
         _ = parseBlock(topLevel: true)
+        joinFallbackFacts()
     }
 
     /// Parses statements until the DEDENT that closes this block (consumed) or the end of input.
@@ -731,7 +737,12 @@ struct Parser {
         switch t[a].kw {
         case .kImport: parseImport(a, b); return
         case .kFrom: parseFrom(a, b); return
-        case .kGlobal, .kNonlocal, .kPass, .kBreak, .kContinue: return
+        case .kGlobal, .kNonlocal:
+            if scope.kind == .function {
+                for k in (a + 1)..<b where t[k].kind == .name { outerNames[scope.qualifiedName, default: []].insert(tokenText(k)) }
+            }
+            return
+        case .kPass, .kBreak, .kContinue: return
         case .kReturn:
             // `return wrapper` where `wrapper` is a function defined in this one (a decorator): even under a
             // return annotation (`-> Callable` says nothing of which function).
@@ -750,6 +761,7 @@ struct Parser {
                                           file: path, line: Int(t[a].line)))
                 }
             }
+            if scope.kind == .function { returnFact((a + 1)..<b, line: Int(t[a].line)) }
             scanCalls(a + 1, b); return
         case .kDel, .kAssert, .kRaise: scanCalls(a + 1, b); return
         default: break
@@ -899,6 +911,9 @@ struct Parser {
             {
                 facts.append(TypeFact(scope: scopeName, target: targetName, expression: "[" + element + "()]",
                                       origin: .assignedName, file: path, line: line))
+            }
+            if here.kind == .function, annotation == nil, let v = value.map(stripGrouping), !v.isEmpty {
+                assignmentFallbackFacts(target: target, value: v, line: line)
             }
             if here.kind == .module && target.count == 1 && isName(target.lowerBound, "__all__"), let v = value {
                 exports = strings(v.lowerBound, v.upperBound)
@@ -1262,9 +1277,10 @@ struct Parser {
                let start = primaryStart(k - 1, lower: a)
             {
                 let close = Int(m[k]) > k ? Int(m[k]) : b - 1
-                let positional = arguments(k + 1, close).reduce(0) { $0 + ($1.keyword ? 0 : 1) }
+                let args = arguments(k + 1, close)
+                let positional = args.reduce(0) { $0 + ($1.keyword ? 0 : 1) }
                 calls.append(CallSite(caller: caller, callee: text(start, k), file: path, range: range(start, close),
-                                      argumentCount: positional))
+                                      argumentCount: positional, arguments: callArguments(args)))
             }
             k += 1
         }

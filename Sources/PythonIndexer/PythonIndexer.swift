@@ -10,7 +10,7 @@ public struct PythonIndexer: Sendable {
     public init() {}
 
     /// Bumped when the facts the indexer records change, so that stored Python units are rebuilt.
-    public static let version = "6"
+    public static let version = "7"
 
     /// Indexes one file. `moduleName` prefixes every qualified name (see `moduleName(for:)`).
     /// Never fails: problems (bad bytes, unterminated strings, bad indentation) become diagnostics

@@ -115,7 +115,7 @@ final class PythonRuleTests: XCTestCase {
         XCTAssertEqual(g.edges.map { "\($0.callee) \($0.confidence.rawValue)" }, ["pkg.tools.tool exact"])
     }
 
-    /// `direct_register_custom_op("name", op_func=fn)` read from the call's argument text.
+    /// `direct_register_custom_op("name", op_func=fn)` read from the call's arguments.
     func testDirectRegisterCustomOpFromArguments() throws {
         let range = SourceRange(line: 1, column: 1, endLine: 1, endColumn: 2)
         let module = Symbol(qualifiedName: "pkg.a", name: "a", kind: .module, language: .python, file: "pkg/a.py", range: range)
@@ -126,7 +126,9 @@ final class PythonRuleTests: XCTestCase {
                           range: SourceRange(line: 10, column: 1, endLine: 12, endColumn: 1), signature: "(q)", parent: "pkg.a")
         let register = CallSite(caller: "pkg.a", callee: "direct_register_custom_op", file: "pkg/a.py",
                                 range: SourceRange(line: 7, column: 1, endLine: 8, endColumn: 1), argumentCount: 0,
-                                arguments: "op_name=\"unified_attention\", op_func=unified_attention, mutates_args=[]")
+                                arguments: [CallArgument(label: "op_name", text: "\"unified_attention\"", string: "unified_attention"),
+                                            CallArgument(label: "op_func", text: "unified_attention"),
+                                            CallArgument(label: "mutates_args", text: "[]")])
         let use = CallSite(caller: "pkg.a.user", callee: "torch.ops.vllm.unified_attention", file: "pkg/a.py",
                            range: SourceRange(line: 11, column: 5, endLine: 11, endColumn: 40))
         let imp = Import(scope: "pkg.a", module: "torch", file: "pkg/a.py", line: 1)

@@ -29,7 +29,7 @@ final class SourceCache: @unchecked Sendable {
     private var cache: [RepoPath: [String]] = [:]
     private let lock = NSLock()
     init(root: URL) { self.root = root }
-    /// Thread-safe: `sourceFacts` reads files from both cores.
+    /// Thread-safe.
     func lines(_ file: RepoPath) -> [String]? {
         lock.lock(); defer { lock.unlock() }
         if let c = cache[file] { return c }
@@ -55,13 +55,12 @@ func indexPython(root: URL, skipping: [String] = []) throws -> [FileIndex] {
     }
 }
 
-/// A graph input for a checkout's Python files, with return statements read off the source.
+/// A graph input for a checkout's Python files (and the source's lines, for tests that read them).
 func pythonGraphInput(root: URL, skipping: [String] = [], extra: [FileIndex] = [], macros: NamespaceMacros = NamespaceMacros())
     throws -> (GraphInput, SourceCache)
 {
     let source = SourceCache(root: root)
-    var input = GraphInput(files: try indexPython(root: root, skipping: skipping) + extra, macros: macros)
-    supplementFromSource(&input, lines: { source.lines($0) })
+    let input = GraphInput(files: try indexPython(root: root, skipping: skipping) + extra, macros: macros)
     return (input, source)
 }
 

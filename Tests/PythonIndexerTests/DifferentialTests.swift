@@ -7,11 +7,13 @@ import XCTest
 /// Tests/PythonIndexerTests/ast_oracle.py, in five categories:
 /// - definitions: every class / function / method with its qualified name, kind, first and last line
 ///   and first and end column;
-/// - call sites: caller, exact range, callee text (whitespace removed), positional argument count;
+/// - call sites: caller, exact range, callee text (whitespace removed), positional argument count, and
+///   for calls passing a plain string literal their arguments (label, string value or text);
 /// - imports: scope, module, level, name, alias, line, conditional;
 /// - variables: module- and class-level assigned names and named lambdas (qualified name, kind, line);
 /// - type facts: parameter / return annotations and name or `self.x` assignments (origin, scope,
-///   target, expression, line).
+///   target, expression, line), and the function-body facts (returns of unannotated functions, tuple
+///   targets, subscripts, conditionals, comprehensions, literals of names, "bound, type unknown").
 /// Files the running python3 cannot parse are counted and listed, not compared.
 final class DifferentialTests: XCTestCase {
     func testMatchesAstOn062() throws { try compareWithAst(version: "0.6.2") }
@@ -46,8 +48,14 @@ final class DifferentialTests: XCTestCase {
         // Attribute reads are not calls (the oracle lists calls only).
         for c in index.calls where c.kind != .attribute {
             let r = c.range
-            lines.append("\(path)\tcall\t\(c.caller)\t\(r.start.line):\(r.start.column)-\(r.end.line):\(r.end.column)"
-                         + "\t\(c.callee.filter { !$0.isWhitespace })\t\(c.argumentCount)")
+            var line = "\(path)\tcall\t\(c.caller)\t\(r.start.line):\(r.start.column)-\(r.end.line):\(r.end.column)"
+                + "\t\(c.callee.filter { !$0.isWhitespace })\t\(c.argumentCount)"
+            if !c.arguments.isEmpty {
+                line += "\t" + c.arguments.map { a in
+                    a.label + "=" + (a.string.map { "str:" + Self.escaped($0) } ?? a.text.filter { !$0.isWhitespace })
+                }.joined(separator: "|")
+            }
+            lines.append(line)
         }
         for i in index.imports {
             lines.append("\(path)\timport\t\(i.scope)\t\(i.module)\t\(i.level)\t\(i.name)\t\(i.alias)\t\(i.line)"
@@ -58,6 +66,21 @@ final class DifferentialTests: XCTestCase {
                          + "\t\(f.expression.filter { !$0.isWhitespace })\t\(f.line)")
         }
         return lines
+    }
+
+    /// Backslash, tab, newline and carriage return escaped, as the oracle prints string values.
+    static func escaped(_ s: String) -> String {
+        var out = ""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
     }
 
     func compareWithAst(version: String) throws {

@@ -37,6 +37,8 @@ final class FixtureTests: XCTestCase {
     func testDefinitions() throws { try check("definitions") }
     func testImports() throws { try check("imports") }
     func testTypeFacts() throws { try check("typefacts") }
+    /// Function-body facts (returns, subscripts, tuple targets, conditionals, literals) and call arguments.
+    func testFlowFacts() throws { try check("flowfacts") }
     func testCalls() throws { try check("calls") }
     func testBadInput() throws { try check("bad_input") }
 }

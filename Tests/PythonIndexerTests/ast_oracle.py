@@ -111,7 +111,54 @@ def call_line(rel, data, starts, caller, call):
         else:
             p += 1
     callee = squeeze(data[begin:p].decode("utf-8", "replace"))
-    return f"{rel}\tcall\t{caller}\t{where}\t{callee}\t{len(call.args)}"
+    line = f"{rel}\tcall\t{caller}\t{where}\t{callee}\t{len(call.args)}"
+    arguments = call_arguments(data, starts, call)
+    return line + "\t" + arguments if arguments else line
+
+
+def plain_string(data, starts, node):
+    """The value of `node` when it is one plain string literal token (not bytes, not an f-string, not an
+    implicit concatenation), else None."""
+    if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+        return None
+    text = segment(data, starts, node).decode("utf-8", "replace")
+    try:
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type not in SKIPPED]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    if len(toks) != 1 or toks[0].type != tokenize.STRING:
+        return None
+    prefix = text[:min(i for i in (text.find("'"), text.find('"')) if i >= 0)].lower()
+    # Named escapes are not decoded by the indexer: not a plain string for it.
+    return None if "\\N{" in text and "r" not in prefix else node.value
+
+
+def escaped(text):
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def call_arguments(data, starts, call):
+    """The arguments of a call that passes a plain string literal, in source order: LABEL=VALUE with
+    LABEL "" (positional), a keyword, `*` or `**`; VALUE `str:` and the string's value, or the argument's
+    tokens without whitespace. "" for other calls."""
+    items = []
+    for a in call.args:
+        if isinstance(a, ast.Starred):
+            items.append(((a.lineno, a.col_offset), "*", a.value))
+        else:
+            items.append(((a.lineno, a.col_offset), "", a))
+    for k in call.keywords:
+        items.append(((k.lineno, k.col_offset), k.arg if k.arg is not None else "**", k.value))
+    if len(call.args) == 1 and isinstance(call.args[0], ast.GeneratorExp) and not call.keywords:
+        return ""
+    if not any(plain_string(data, starts, v) is not None for _, _, v in items):
+        return ""
+    out = []
+    for _, label, value in sorted(items, key=lambda x: x[0]):
+        string = plain_string(data, starts, value)
+        shown = "str:" + escaped(string) if string is not None else squeeze(segment(data, starts, value).decode("utf-8", "replace"))
+        out.append(label + "=" + shown)
+    return "|".join(out)
 
 
 def calls(node, caller, rel, data, starts, out):
@@ -400,6 +447,121 @@ def facts(node, scope, self_name, class_scope, rel, data, starts, out):
         facts(child, scope, self_name, class_scope, rel, data, starts, out)
 
 
+def is_plain_dotted(node):
+    return is_dotted(node) and not (isinstance(node, ast.Name) and node.id == "self")
+
+
+def statements(stmts):
+    """The statements of a function body, into compound statements but not into nested definitions."""
+    for st in stmts:
+        yield st
+        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(st, field, None)
+            if isinstance(inner, list):
+                yield from statements([x for x in inner if isinstance(x, ast.AST)])
+
+
+def subscript_of_dotted(node):
+    """`a.b[i]`: one subscript on a dotted name, nothing with brackets or a colon inside."""
+    if not isinstance(node, ast.Subscript) or not is_plain_dotted(node.value):
+        return False
+    bracketed = (ast.Slice, ast.Subscript, ast.List, ast.ListComp, ast.Dict, ast.DictComp, ast.Lambda)
+    return not any(isinstance(n, bracketed) for n in ast.walk(node.slice))
+
+
+def fallback_facts(tree, mod, rel, data, starts, primary, out):
+    """Facts of function bodies the statement-level ones leave out: returns of unannotated functions,
+    tuple targets, subscripts, conditionals, comprehensions and literals of names, and `?` (bound, type
+    unknown). Kept only where no statement-level fact (`primary`, lines already printed) names the same
+    scope and target, and not for names declared global or nonlocal. Conditional values are
+    statement-level facts themselves."""
+    known = set()
+    for line in primary:
+        f = line.split("\t")
+        known.add((f[3], f[4]))
+    late = []
+    def visit(node, scope, self_name, class_scope):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                visit(child, scope + "." + child.name, None, scope + "." + child.name)
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                qual = scope + "." + child.name
+                positional = child.args.posonlyargs + child.args.args
+                first = positional[0].arg if positional and class_scope == scope else None
+                function(child, qual, first, scope if first else None)
+                visit(child, qual, first, scope if first else None)
+            elif not isinstance(child, ast.Lambda):
+                visit(child, scope, self_name, class_scope)
+    def function(fn, qual, self_name, class_scope):
+        outer = set()
+        def place(target):
+            if isinstance(target, ast.Name):
+                return qual, target.id
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and self_name is not None \
+                    and target.value.id == self_name:
+                return class_scope, self_name + "." + target.attr
+            return None
+        def emit(sc, target, expr, line, origin="assigned_name"):
+            late.append((origin, sc, target, expr, line))
+        for st in statements(fn.body):
+            if isinstance(st, (ast.Global, ast.Nonlocal)):
+                outer.update(st.names)
+            elif isinstance(st, ast.Return) and st.value is not None:
+                v = st.value
+                if is_plain_dotted(v):
+                    emit(qual, "return", squeeze(segment(data, starts, v).decode()), st.lineno, "returned_name")
+                elif isinstance(v, ast.Call) and is_plain_dotted(v.func):
+                    emit(qual, "return", callee_text(data, starts, v), st.lineno, "returned_call")
+            elif isinstance(st, ast.Assign):
+                v = st.value
+                for target in st.targets:
+                    if isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) > 1:
+                        if isinstance(v, ast.Call) and is_plain_dotted(v.func):
+                            callee = callee_text(data, starts, v)
+                            for k, element in enumerate(target.elts):
+                                p = place(element)
+                                if p is not None:
+                                    emit(p[0], p[1], f"{callee}()[{k}]", st.lineno)
+                        continue
+                    p = place(target)
+                    if p is None:
+                        continue
+                    if isinstance(v, ast.IfExp):
+                        for branch in (v.body, v.orelse):
+                            if isinstance(branch, ast.Constant) and branch.value is None:
+                                continue
+                            if isinstance(branch, ast.Call) and is_plain_dotted(branch.func):
+                                line = f"{rel}\tfact\tassigned_call\t{p[0]}\t{p[1]}\t{callee_text(data, starts, branch)}\t{st.lineno}"
+                            elif is_plain_dotted(branch):
+                                line = f"{rel}\tfact\tassigned_name\t{p[0]}\t{p[1]}\t{squeeze(segment(data, starts, branch).decode())}\t{st.lineno}"
+                            else:
+                                continue
+                            out.append(line)
+                            known.add(p)
+                    elif isinstance(v, ast.Call) or is_plain_dotted(v):
+                        pass
+                    elif subscript_of_dotted(v):
+                        emit(p[0], p[1], squeeze(segment(data, starts, v).decode()), st.lineno)
+                    elif isinstance(v, ast.ListComp) and isinstance(v.elt, ast.Call) and is_plain_dotted(v.elt.func):
+                        emit(p[0], p[1], "[" + callee_text(data, starts, v.elt) + "()]", st.lineno)
+                    elif isinstance(v, ast.List) and v.elts and all(is_plain_dotted(e) for e in v.elts):
+                        emit(p[0], p[1], "[" + ",".join(squeeze(segment(data, starts, e).decode()) for e in v.elts) + "]", st.lineno)
+                    elif isinstance(v, ast.Dict) and v.values and all(k is not None for k in v.keys) \
+                            and all(is_plain_dotted(e) for e in v.values):
+                        emit(p[0], p[1], "{" + ",".join(squeeze(segment(data, starts, e).decode()) for e in v.values) + "}", st.lineno)
+                    else:
+                        emit(p[0], p[1], "?", st.lineno)
+        outers[qual] = outer
+    outers = {}
+    visit(tree, mod, None, None)
+    for origin, sc, target, expr, line in late:
+        if (sc, target) in known or target in outers.get(sc, ()):
+            continue
+        out.append(f"{rel}\tfact\t{origin}\t{sc}\t{target}\t{expr}\t{line}")
+
+
 def main():
     mode = sys.argv[1] if sys.argv[1].startswith("--") else ""
     root = sys.argv[2] if mode else sys.argv[1]
@@ -429,7 +591,9 @@ def main():
         for line in data.splitlines(keepends=True):
             starts.append(starts[-1] + len(line))
         if mode in ("--facts", "--all"):
+            before = len(out)
             facts(tree, mod, None, None, rel, data, starts, out)
+            fallback_facts(tree, mod, rel, data, starts, out[before:], out)
         if mode in ("--calls", "--all"):
             for child in tree.body:
                 calls(child, mod, rel, data, starts, out)
